@@ -1,0 +1,38 @@
+# The two commands in the README: `make demo` and `make test`. Both work on a fresh machine:
+# they install Debian packages when missing (as root), a Python 3.12 venv, and the local LRS.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export XAPI_LRS_DIR ?= $(CURDIR)/.lrs
+
+.PHONY: demo test quality system-deps venv lrs clean
+
+$(PY):
+	@PY312="$$(command -v python3.12 >/dev/null 2>&1 && PYENV_VERSION=3.12.1 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null)"; \
+	if [ -z "$$PY312" ] && command -v pyenv >/dev/null 2>&1; then PY312="$$(pyenv root)/versions/3.12.1/bin/python3.12"; fi; \
+	if [ -z "$$PY312" ] || [ ! -x "$$PY312" ]; then PY312="$$(command -v python3.12)"; fi; \
+	if [ -z "$$PY312" ]; then echo "Python 3.12 is needed (pyenv install 3.12.1, or apt-get install python3.12)"; exit 1; fi; \
+	"$$PY312" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+venv: $(PY)
+	$(PY) -m pip install -q -e '.[test,demo]'
+
+system-deps:
+	bash scripts/install-system-deps
+
+lrs: venv
+	$(PY) -c 'from xapi_plugin.testing.local_lrs import ensure_lrs_installed; print("local LRS in", ensure_lrs_installed())'
+
+quality: venv
+	$(VENV)/bin/ruff check xapi_plugin xblocks tests benchmarks
+
+test: system-deps venv lrs quality
+	$(VENV)/bin/pytest
+
+demo: system-deps venv lrs
+	@if $(PY) -c 'import xapi_plugin.demo' 2>/dev/null; then $(VENV)/bin/xapi-demo $(DEMO_ARGS); \
+	else echo "The demo is not built yet (issue 7); 'make test' runs the test suite."; exit 1; fi
+
+clean:
+	rm -rf $(VENV) .lrs .pytest_cache .ruff_cache *.egg-info

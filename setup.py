@@ -1,0 +1,56 @@
+"""Packaging for openedx-xapi-plugin."""
+
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).resolve().parent
+VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "xapi_plugin" / "__init__.py").read_text()).group(1)
+
+setup(
+    name="openedx-xapi-plugin",
+    version=VERSION,
+    description="Open edX plugin: learner activity as xAPI statements, delivered reliably to each course's LRS",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="AGPL-3.0",
+    packages=find_packages(include=["xapi_plugin", "xapi_plugin.*", "xblocks", "xblocks.*"]),
+    include_package_data=True,
+    package_data={"xapi_plugin": ["templates/**/*", "testing/*.js"], "xblocks": ["static/**/*", "templates/**/*"]},
+    python_requires=">=3.12",
+    install_requires=[
+        "Django>=4.2,<6",
+        "openedx-events>=11.1",
+        "edx-django-utils>=7",
+        "edx-opaque-keys>=2.5",
+        "event-tracking>=3",
+        "XBlock>=5",
+        "celery>=5.3",
+        "requests>=2.31",
+        "cryptography>=42",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "pytest-django>=4.8",
+            "ddt>=1.7",
+            "redis>=5",
+            "PyMySQL>=1.1",
+            "ralph-malph==5.1.0",  # independent xAPI / Video Profile validator (pydantic models)
+            "selenium>=4.20",
+            "ruff>=0.6",
+        ],
+        "demo": ["redis>=5", "sqlalchemy>=2"],
+    },
+    entry_points={
+        "lms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],
+        "cms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],
+    },
+    classifiers=[
+        "Framework :: Django",
+        "Framework :: Django :: 4.2",
+        "Framework :: Django :: 5.2",
+        "Programming Language :: Python :: 3.12",
+    ],
+)

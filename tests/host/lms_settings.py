@@ -1,0 +1,11 @@
+"""The stand-in LMS: plugin apps and plugin settings found through entry points."""
+
+from edx_django_utils.plugins import add_plugins, get_plugin_apps
+
+from tests.host.settings_base import *  # noqa: F403
+from tests.host.settings_base import BASE_INSTALLED_APPS
+
+HOST_PROJECT_TYPE = "lms.djangoapp"
+INSTALLED_APPS = BASE_INSTALLED_APPS + get_plugin_apps(HOST_PROJECT_TYPE)
+add_plugins(__name__, HOST_PROJECT_TYPE, "common")
+add_plugins(__name__, HOST_PROJECT_TYPE, "test")

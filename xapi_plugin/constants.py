@@ -1,0 +1,111 @@
+"""Constants shared across the plugin: one place for choices, states and setting names."""
+
+PROJECT_LMS = "lms.djangoapp"
+PROJECT_CMS = "cms.djangoapp"
+
+
+class AuthType:
+    """How the plugin authenticates to an LRS."""
+
+    BASIC = "basic"
+    BEARER = "bearer"
+    OAUTH_CLIENT_CREDENTIALS = "oauth_client_credentials"
+
+    CHOICES = [
+        (BASIC, "HTTP Basic (key and secret)"),
+        (BEARER, "OAuth 2 bearer token (fixed)"),
+        (OAUTH_CLIENT_CREDENTIALS, "OAuth 2 client credentials"),
+    ]
+
+
+class ConnectionStatus:
+    """What the last exchange with an LRS said about it."""
+
+    UNUSED = ""
+    OK = "OK"
+    CANT_CONNECT = "CANT_CONNECT"
+    SERVER_ERROR = "SERVER_ERROR"
+    AUTH_ERROR = "AUTH_ERROR"
+
+    ERRORS = (CANT_CONNECT, SERVER_ERROR, AUTH_ERROR)
+    CHOICES = [
+        (UNUSED, "Not used yet"),
+        (OK, "OK"),
+        (CANT_CONNECT, "Can't connect"),
+        (SERVER_ERROR, "Server error"),
+        (AUTH_ERROR, "Authentication error"),
+    ]
+
+
+class OutboxState:
+    """Life cycle of one statement in the outbox."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    HELD = "held"
+    EXPIRED = "expired"
+
+    CHOICES = [
+        (PENDING, "Pending"),
+        (DELIVERED, "Delivered"),
+        (REJECTED, "Rejected by the LRS"),
+        (HELD, "Held (connection needs attention)"),
+        (EXPIRED, "Expired (retry window passed)"),
+    ]
+
+
+class ActorMode:
+    """How a learner is identified in statements."""
+
+    EMAIL = "email"
+    ACCOUNT = "account"
+
+    CHOICES = [
+        (EMAIL, "Email address (mbox), account when the email is missing or invalid"),
+        (ACCOUNT, "LMS account (no personal data)"),
+    ]
+
+
+class BeaconInterval:
+    """How often video progress is reported."""
+
+    QUARTERS = "quarters"
+    ONE_PERCENT = "one_percent"
+
+    CHOICES = [
+        (QUARTERS, "At 25, 50, 75 and 100 %"),
+        (ONE_PERCENT, "Every 1 % (between 1 s and 30 s apart)"),
+    ]
+
+
+# Settings the plugin reads, with their defaults. settings/common.py applies them; the README
+# documents each one. Keep this the only list.
+SETTING_DEFAULTS = {
+    # Where IRIs (activity ids, account homePage) are rooted. Falls back to LMS_ROOT_URL.
+    "XAPI_LMS_ROOT_URL": None,
+    # Platform adapter implementation (dotted path). The default talks to edx-platform.
+    "XAPI_PLATFORM_BACKEND": "xapi_plugin.platform.EdxPlatformBackend",
+    # Fernet keys for LRS secrets, newest first. Empty: one key derived from SECRET_KEY.
+    "XAPI_ENCRYPTION_KEYS": [],
+    # Allow http:// endpoints on hosts other than loopback.
+    "XAPI_ALLOW_INSECURE_ENDPOINTS": False,
+    # Delivery.
+    "XAPI_BATCH_SIZE": 100,
+    "XAPI_RETRY_WINDOW": 5 * 24 * 3600,  # seconds
+    "XAPI_RETRY_BASE_DELAY": 30,  # seconds, first backoff step
+    "XAPI_RETRY_MAX_DELAY": 6 * 3600,  # seconds, longest backoff step
+    "XAPI_HTTP_CONNECT_TIMEOUT": 5.0,  # seconds
+    "XAPI_HTTP_READ_TIMEOUT": 30.0,  # seconds
+    "XAPI_CELERY_QUEUE": None,  # None: Celery's default queue
+    "XAPI_SWEEP_INTERVAL": 60,  # seconds between periodic sweeps
+    # Alerts.
+    "XAPI_ALERT_FROM_EMAIL": None,  # None: DEFAULT_FROM_EMAIL
+    "XAPI_ALERT_ADMIN_EMAILS": [],
+    "XAPI_ALERT_REMINDER_INTERVAL": 24 * 3600,  # seconds
+    # Data retention.
+    "XAPI_DELIVERED_RETENTION": 14 * 24 * 3600,  # seconds
+    "XAPI_VIEWING_STATE_RETENTION": 180 * 24 * 3600,  # seconds
+    # Course settings cache lifetime (entries are also dropped on every change).
+    "XAPI_SETTINGS_CACHE_TIMEOUT": 300,  # seconds
+}

@@ -1,0 +1,195 @@
+"""The one adapter between the plugin and edx-platform.
+
+Everything the plugin needs from the LMS or Studio goes through the functions at the bottom of
+this module; nothing else imports edx-platform. The implementation is chosen by the setting
+``XAPI_PLATFORM_BACKEND`` (a dotted path to a class implementing :class:`PlatformBackend`):
+
+* ``xapi_plugin.platform.EdxPlatformBackend`` (default) calls edx-platform's own APIs, imported
+  lazily so that this module imports anywhere;
+* ``xapi_plugin.testing.standin_platform.StandInPlatformBackend`` serves the test host and the
+  demo from in-memory registries and Django's user table.
+
+Contract (every backend):
+
+``get_user(user_id) -> PlatformUser | None``
+    The learner's id, username, email (may be empty or invalid), and whether the account is
+    active. None for an unknown id.
+``get_course_outline(course_key) -> CourseOutline | None``
+    The course's display name, language, a version string that changes on every publish, and
+    its sections (chapters) in order, each with its units (verticals) in order. None when the
+    course does not exist. Callers cache by version (see :func:`get_course_outline`).
+``user_can_edit_course(user, course_key) -> bool``
+    True when ``user`` (a Django user) has Studio write access to the course.
+``get_other_course_settings(course_key) -> dict``
+    The course's Advanced Settings "Other Course Settings" dict (empty when unset). It is
+    visible to all course staff and exported with the course: never a place for secrets.
+"""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol
+
+from django.utils.module_loading import import_string
+
+from xapi_plugin.conf import get_setting
+
+
+@dataclass(frozen=True)
+class PlatformUser:
+    """A platform account, reduced to what statements need."""
+
+    id: int
+    username: str
+    email: str
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class OutlineSection:
+    """A section (chapter) of a course and the usage keys of its units, in course order."""
+
+    usage_key: str
+    display_name: str
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    """What the plugin needs of a course's structure to count progress."""
+
+    course_key: str
+    display_name: str
+    version: str
+    language: str = "en"
+    sections: tuple[OutlineSection, ...] = field(default_factory=tuple)
+
+    @property
+    def unit_count(self) -> int:
+        return sum(len(section.units) for section in self.sections)
+
+    def section_of(self, unit_key: str) -> OutlineSection | None:
+        """The section holding the unit, or None when the unit is not in the outline."""
+        for section in self.sections:
+            if unit_key in section.units:
+                return section
+        return None
+
+
+class PlatformBackend(Protocol):
+    """What an adapter implementation provides; see the module docstring for each contract."""
+
+    def get_user(self, user_id: int) -> PlatformUser | None: ...
+
+    def get_course_outline(self, course_key: str) -> CourseOutline | None: ...
+
+    def get_course_version(self, course_key: str) -> str | None: ...
+
+    def user_can_edit_course(self, user, course_key: str) -> bool: ...
+
+    def get_other_course_settings(self, course_key: str) -> dict: ...
+
+
+class EdxPlatformBackend:
+    """The adapter inside a real LMS or Studio: calls edx-platform's APIs, imported lazily."""
+
+    def get_user(self, user_id: int) -> PlatformUser | None:
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+        user = get_user_model().objects.filter(pk=user_id).only("id", "username", "email", "is_active").first()
+        if user is None:
+            return None
+        return PlatformUser(id=user.id, username=user.username, email=user.email or "", is_active=user.is_active)
+
+    def _course(self, course_key: str, depth: int):
+        from opaque_keys.edx.keys import CourseKey  # noqa: PLC0415
+        from xmodule.modulestore.django import modulestore  # noqa: PLC0415  (edx-platform)
+
+        return modulestore().get_course(CourseKey.from_string(course_key), depth=depth)
+
+    def get_course_version(self, course_key: str) -> str | None:
+        course = self._course(course_key, depth=0)
+        if course is None:
+            return None
+        return str(getattr(course, "course_version", None) or getattr(course, "subtree_edited_on", ""))
+
+    def get_course_outline(self, course_key: str) -> CourseOutline | None:
+        # Depth 3: course -> chapters -> sequentials -> verticals (units).
+        course = self._course(course_key, depth=3)
+        if course is None:
+            return None
+        sections = []
+        for chapter in course.get_children():
+            units = tuple(
+                str(vertical.location)
+                for sequential in chapter.get_children()
+                for vertical in sequential.get_children()
+            )
+            sections.append(OutlineSection(str(chapter.location), chapter.display_name or "", units))
+        return CourseOutline(
+            course_key=course_key,
+            display_name=course.display_name or "",
+            version=str(getattr(course, "course_version", None) or getattr(course, "subtree_edited_on", "")),
+            language=getattr(course, "language", None) or "en",
+            sections=tuple(sections),
+        )
+
+    def user_can_edit_course(self, user, course_key: str) -> bool:
+        from common.djangoapps.student.auth import has_studio_write_access  # noqa: PLC0415  (edx-platform)
+        from opaque_keys.edx.keys import CourseKey  # noqa: PLC0415
+
+        if not user or not user.is_authenticated:
+            return False
+        return bool(has_studio_write_access(user, CourseKey.from_string(course_key)))
+
+    def get_other_course_settings(self, course_key: str) -> dict:
+        course = self._course(course_key, depth=0)
+        return dict(getattr(course, "other_course_settings", None) or {}) if course else {}
+
+
+@lru_cache(maxsize=4)
+def _backend_for(path: str) -> PlatformBackend:
+    return import_string(path)()
+
+
+def get_backend() -> PlatformBackend:
+    """The configured adapter implementation (one instance per process and path)."""
+    return _backend_for(get_setting("XAPI_PLATFORM_BACKEND"))
+
+
+def get_user(user_id: int) -> PlatformUser | None:
+    """The learner with this id, or None."""
+    return get_backend().get_user(user_id)
+
+
+_outline_cache: dict[str, CourseOutline] = {}
+
+
+def get_course_outline(course_key) -> CourseOutline | None:
+    """The course outline, cached per course version (a publish makes a new version)."""
+    course_key = str(course_key)
+    backend = get_backend()
+    version = backend.get_course_version(course_key)
+    if version is None:
+        return None
+    cached = _outline_cache.get(course_key)
+    if cached is not None and cached.version == version:
+        return cached
+    outline = backend.get_course_outline(course_key)
+    if outline is not None:
+        _outline_cache[course_key] = outline
+    return outline
+
+
+def clear_outline_cache() -> None:
+    """Forget cached outlines (tests, and hosts that swap backends)."""
+    _outline_cache.clear()
+
+
+def user_can_edit_course(user, course_key) -> bool:
+    """True when the Django ``user`` may change the course in Studio."""
+    return get_backend().user_can_edit_course(user, str(course_key))
+
+
+def get_other_course_settings(course_key) -> dict:
+    """The course's "Other Course Settings" dict from Studio's Advanced Settings."""
+    return get_backend().get_other_course_settings(str(course_key))

@@ -1,0 +1,11 @@
+"""Defaults for every ``XAPI_*`` setting, applied to the host's settings module."""
+
+from xapi_plugin.constants import SETTING_DEFAULTS
+
+
+def plugin_settings(settings) -> None:
+    """Give every plugin setting its default unless the host already set it."""
+    for name, default in SETTING_DEFAULTS.items():
+        if not hasattr(settings, name):
+            # Copy lists so hosts never share (and mutate) our defaults.
+            setattr(settings, name, list(default) if isinstance(default, list) else default)

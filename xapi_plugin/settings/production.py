@@ -1,0 +1,21 @@
+"""Production settings: operator overrides from the deployment's YAML, as platform plugins read them."""
+
+from xapi_plugin.constants import SETTING_DEFAULTS
+
+# Read from AUTH_TOKENS (secrets) before ENV_TOKENS, where older deployments keep them.
+_SECRET_SETTINGS = {"XAPI_ENCRYPTION_KEYS"}
+
+
+def plugin_settings(settings) -> None:
+    """Apply ``XAPI_*`` overrides from ``ENV_TOKENS`` / ``AUTH_TOKENS`` when the host has them.
+
+    Recent releases load the YAML straight into the settings module, so a value already set there
+    wins when neither token dict names it.
+    """
+    env_tokens = getattr(settings, "ENV_TOKENS", None) or {}
+    auth_tokens = getattr(settings, "AUTH_TOKENS", None) or {}
+    for name in SETTING_DEFAULTS:
+        if name in _SECRET_SETTINGS and name in auth_tokens:
+            setattr(settings, name, auth_tokens[name])
+        elif name in env_tokens:
+            setattr(settings, name, env_tokens[name])
