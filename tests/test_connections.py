@@ -71,7 +71,7 @@ class SecretStorageTest(TestCase):
             connection = self._connection()
         with override_settings(XAPI_ENCRYPTION_KEYS=["new-key"]):
             with self.assertRaises(crypto.SecretDecryptionError):
-                LRSConnection.objects.get(pk=connection.pk).secret
+                _ = LRSConnection.objects.get(pk=connection.pk).secret
         with override_settings(XAPI_ENCRYPTION_KEYS=["new-key", "old-key"]):
             from django.core.management import call_command  # noqa: PLC0415
 

@@ -19,11 +19,9 @@ from django.conf import settings
 from django.apps import apps
 from xapi_plugin.apps import XapiPluginConfig
 config = apps.get_app_config("xapi_plugin")
-receivers = []
-for signal, spec in [(spec["signal_path"], spec) for spec in config.plugin_app["signals_config"][settings.HOST_PROJECT_TYPE]["receivers"]]:
-    from django.utils.module_loading import import_string
-    sig = import_string(signal)
-    receivers.append(sig.has_listeners())
+from django.utils.module_loading import import_string
+specs = config.plugin_app["signals_config"][settings.HOST_PROJECT_TYPE]["receivers"]
+receivers = [import_string(spec["signal_path"]).has_listeners() for spec in specs]
 print(json.dumps({
     "installed": [app for app in settings.INSTALLED_APPS if "xapi" in app],
     "config_class": type(config).__name__,
