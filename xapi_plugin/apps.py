@@ -14,7 +14,12 @@ _SETTINGS = {
 
 # Every receiver the plugin has, connected by the platform's connect_plugin_receivers();
 # nothing is connected at import time.
-LMS_RECEIVERS: list[dict] = []
+LMS_RECEIVERS: list[dict] = [
+    {
+        "receiver_func_name": "tracking_event_emitted_receiver",
+        "signal_path": "openedx_events.analytics.signals.TRACKING_EVENT_EMITTED",
+    },
+]
 CMS_RECEIVERS: list[dict] = []
 
 

@@ -106,6 +106,9 @@ SETTING_DEFAULTS = {
     # Data retention.
     "XAPI_DELIVERED_RETENTION": 14 * 24 * 3600,  # seconds
     "XAPI_VIEWING_STATE_RETENTION": 180 * 24 * 3600,  # seconds
+    # Secret salt of the opaque account ids sent in actor mode "account" (and as the email
+    # fallback). Set it once to a long random string; changing it changes every learner's id.
+    "XAPI_ACTOR_ID_SALT": "",
     # Course settings cache lifetime (entries are also dropped on every change).
     "XAPI_SETTINGS_CACHE_TIMEOUT": 300,  # seconds
 }

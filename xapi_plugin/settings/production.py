@@ -1,6 +1,7 @@
 """Production settings: operator overrides from the deployment's YAML, as platform plugins read them."""
 
 from xapi_plugin.constants import SETTING_DEFAULTS
+from xapi_plugin.settings.common import add_tracking_backend
 
 # Read from AUTH_TOKENS (secrets) before ENV_TOKENS, where older deployments keep them.
 _SECRET_SETTINGS = {"XAPI_ENCRYPTION_KEYS"}
@@ -19,3 +20,5 @@ def plugin_settings(settings) -> None:
             setattr(settings, name, auth_tokens[name])
         elif name in env_tokens:
             setattr(settings, name, env_tokens[name])
+    # Deployments that rebuild EVENT_TRACKING_BACKENDS from YAML after common settings.
+    add_tracking_backend(settings)

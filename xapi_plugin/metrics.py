@@ -1,0 +1,31 @@
+"""Counters of what the plugin skipped or failed, shared by all processes through Django's cache.
+
+``xapi_status`` prints them; they reset when the cache does. Counting never raises.
+"""
+
+import logging
+
+from django.core.cache import cache
+
+log = logging.getLogger(__name__)
+_PREFIX = "xapi_plugin:counter:"
+
+SKIPPED_EVENTS = "events_skipped"
+FAILED_EVENTS = "events_failed"
+DUPLICATE_EVENTS = "events_duplicate"
+COUNTERS = (SKIPPED_EVENTS, FAILED_EVENTS, DUPLICATE_EVENTS)
+
+
+def increment(name: str, amount: int = 1) -> None:
+    """Add ``amount`` to counter ``name``."""
+    key = _PREFIX + name
+    try:
+        if not cache.add(key, amount, None):
+            cache.incr(key, amount)
+    except Exception:  # noqa: BLE001 - a broken cache must not break the learner's request
+        log.debug("could not count %s", name)
+
+
+def read_counters() -> dict[str, int]:
+    """Current value of every counter."""
+    return {name: int(cache.get(_PREFIX + name) or 0) for name in COUNTERS}
