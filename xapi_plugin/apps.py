@@ -19,6 +19,15 @@ LMS_RECEIVERS: list[dict] = [
         "receiver_func_name": "tracking_event_emitted_receiver",
         "signal_path": "openedx_events.analytics.signals.TRACKING_EVENT_EMITTED",
     },
+    # User retirement (xapi_plugin/retirement.py): edx-platform's signals through the adapter.
+    {
+        "receiver_func_name": "user_retire_lms_critical_receiver",
+        "signal_path": "xapi_plugin.platform.USER_RETIRE_LMS_CRITICAL",
+    },
+    {
+        "receiver_func_name": "user_retire_lms_misc_receiver",
+        "signal_path": "xapi_plugin.platform.USER_RETIRE_LMS_MISC",
+    },
 ]
 CMS_RECEIVERS: list[dict] = []
 

@@ -23,15 +23,34 @@ Contract (every backend):
 ``get_other_course_settings(course_key) -> dict``
     The course's Advanced Settings "Other Course Settings" dict (empty when unset). It is
     visible to all course staff and exported with the course: never a place for secrets.
+
+Signals (module attributes, not backend methods, so ``apps.py`` can name them by dotted path):
+
+``USER_RETIRE_LMS_CRITICAL`` and ``USER_RETIRE_LMS_MISC``
+    The LMS user-retirement pipeline's signals
+    (``openedx.core.djangoapps.user_api.accounts.signals``), sent with ``user=<User>`` (the
+    critical step may add ``retired_username`` and ``retired_email``) by the ``retire`` and
+    ``retire_misc`` account API views. Outside edx-platform they are plugin-local
+    ``django.dispatch.Signal()`` stand-ins that the test host and the demo send themselves.
 """
 
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
+from django.dispatch import Signal
 from django.utils.module_loading import import_string
 
 from xapi_plugin.conf import get_setting
+
+try:  # edx-platform's retirement signals when running inside it; stand-ins anywhere else
+    from openedx.core.djangoapps.user_api.accounts.signals import (
+        USER_RETIRE_LMS_CRITICAL,
+        USER_RETIRE_LMS_MISC,
+    )
+except ImportError:
+    USER_RETIRE_LMS_CRITICAL = Signal()
+    USER_RETIRE_LMS_MISC = Signal()
 
 
 @dataclass(frozen=True)
