@@ -136,6 +136,11 @@ def first_sighting(event: TrackingEvent) -> bool:
         return True
 
 
+def route_event(event: TrackingEvent) -> None:
+    """Call the handler registered for the event's name (raises what the handler raises)."""
+    _handler(TRACKING_ROUTES[event.name])(event)
+
+
 def ingest_tracking_event(raw: dict) -> None:
     """Route one raw tracking event to its handler. Never raises."""
     name = raw.get("name") or raw.get("event_type") if isinstance(raw, dict) else None
@@ -151,7 +156,7 @@ def ingest_tracking_event(raw: dict) -> None:
         metrics.increment(metrics.DUPLICATE_EVENTS)
         return
     try:
-        _handler(TRACKING_ROUTES[event.name])(event)
+        route_event(event)
     except MalformedEvent as exc:
         metrics.increment(metrics.SKIPPED_EVENTS)
         log.warning("xapi: skipped tracking event %s %s: %s", event.name, event.fingerprint, exc)
