@@ -132,3 +132,12 @@ def test_handler_failures_never_raise_and_are_counted(routed, caplog):
 def test_events_of_no_interest_are_ignored_cheaply(routed):
     XapiTrackingBackend().send({"name": "edx.ui.lms.link_clicked", "data": "{broken"})
     assert metrics.read_counters() == {name: 0 for name in metrics.COUNTERS}
+
+
+def test_real_tracker_emit_reaches_the_plugin_backend(routed):
+    """The host's eventtracking tracker (built from EVENT_TRACKING_BACKENDS) feeds the plugin."""
+    from eventtracking import tracker  # noqa: PLC0415
+
+    with tracker.get_tracker().context("request", {"user_id": 7, "course_id": "course-v1:A+B+C"}):
+        tracker.emit("play_video", {"id": "v9", "currentTime": 1.5, "duration": 10})
+    assert [(event.user_id, event.course_key, event.data["id"]) for event in routed] == [(7, "course-v1:A+B+C", "v9")]

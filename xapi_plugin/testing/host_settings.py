@@ -48,6 +48,8 @@ BASE_INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Registers the default tracker from EVENT_TRACKING_BACKENDS, as in edx-platform.
+    "eventtracking.django.apps.EventTrackingConfig",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
