@@ -271,3 +271,30 @@ class VideoViewingState(models.Model):
                 fields=["user_id", "video_key", "registration"], name="xapi_video_user_video_registration"
             )
         ]
+
+
+class VideoTrackingOverride(models.Model):
+    """
+    Course staff's choice for one video, set on the unit page in Studio (the video aside).
+
+    Written when the aside is saved, so the tracking-event path can read it without an XBlock
+    runtime (``xapi_plugin.video.overrides.resolve_video_settings``). Empty thresholds: the course's.
+
+    .. no_pii: Course configuration only.
+    """
+
+    course_key = models.CharField(max_length=255, db_index=True, validators=[validate_course_key])
+    video_key = models.CharField(max_length=255, unique=True, help_text="Usage key of the video block.")
+    tracking_enabled = models.BooleanField(default=True, help_text="Off: no video statements for this video.")
+    video_end_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[validate_video_end_percent, MinValueValidator(1), MaxValueValidator(100)]
+    )
+    video_end_seconds = models.PositiveIntegerField(null=True, blank=True, validators=[validate_video_end_seconds])
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "video tracking override"
+        ordering = ["course_key", "video_key"]
+
+    def __str__(self) -> str:
+        return self.video_key
