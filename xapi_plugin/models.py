@@ -252,15 +252,16 @@ class VideoViewingState(models.Model):
     registration = models.UUIDField()
     length = models.FloatField(null=True, blank=True)
     segments = models.JSONField(default=list, blank=True, help_text="Closed [start, end] pairs, chronological.")
-    open_segment_start = models.FloatField(null=True, blank=True)
-    position = models.FloatField(default=0.0)
+    sessions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Open viewing sessions by page key: session id, start, last event, playing segment, position.",
+    )
     progress = models.FloatField(default=0.0)
-    session_id = models.UUIDField(null=True, blank=True)
-    session_key = models.CharField(max_length=64, blank=True, default="")
-    session_started_at = models.DateTimeField(null=True, blank=True)
+    played_time = models.FloatField(default=0.0, help_text="Seconds of playback, rewatching included.")
     last_event_at = models.DateTimeField(null=True, blank=True)
     last_beacon = models.FloatField(null=True, blank=True, help_text="Progress reported by the last beacon.")
-    last_beacon_at = models.FloatField(null=True, blank=True, help_text="Playback time of the last beacon.")
+    last_beacon_at = models.FloatField(null=True, blank=True, help_text="played_time at the last beacon.")
     completed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0, help_text="Bumped on every save, for concurrent updates.")
     modified = models.DateTimeField(auto_now=True, db_index=True)
