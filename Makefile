@@ -25,7 +25,7 @@ lrs: venv
 	$(PY) -c 'from xapi_plugin.testing.local_lrs import ensure_lrs_installed; print("local LRS in", ensure_lrs_installed())'
 
 quality: venv
-	$(VENV)/bin/ruff check xapi_plugin xblocks tests benchmarks
+	$(VENV)/bin/ruff check .
 
 test: system-deps venv lrs quality
 	$(VENV)/bin/pytest
