@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export XAPI_LRS_DIR ?= $(CURDIR)/.lrs
 
-.PHONY: demo test quality system-deps venv lrs clean
+.PHONY: demo test quality pii_check system-deps venv lrs clean
 
 $(PY):
 	@PY312="$$(command -v python3.12 >/dev/null 2>&1 && PYENV_VERSION=3.12.1 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null)"; \
@@ -27,7 +27,12 @@ lrs: venv
 quality: venv
 	$(VENV)/bin/ruff check .
 
-test: system-deps venv lrs quality
+# Every model of xapi_plugin must carry Open edX PII annotations (config: .pii_annotations.yml).
+pii_check: venv
+	DJANGO_SETTINGS_MODULE=tests.host.lms_settings $(VENV)/bin/code_annotations django_find_annotations \
+		--config_file .pii_annotations.yml --app_name xapi_plugin --lint --report --coverage
+
+test: system-deps venv lrs quality pii_check
 	$(VENV)/bin/pytest
 
 demo: system-deps venv lrs

@@ -40,6 +40,7 @@ setup(
             "ralph-malph==5.1.0",  # independent xAPI / Video Profile validator (pydantic models)
             "selenium>=4.20",
             "ruff>=0.6",
+            "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)
         ],
         "demo": ["redis>=5", "sqlalchemy>=2"],
     },

@@ -1,0 +1,1 @@
+"""A tiny Django app whose model lacks PII annotations: the PII check must fail on it."""
