@@ -47,3 +47,17 @@ def test_a_model_without_annotations_fails_the_check(tmp_path):
     assert result.returncode != 0
     assert "pii_fixture_app.UnannotatedLearnerNote" in result.stdout
     assert "Coverage threshold not met" in result.stdout
+
+
+def test_models_retired_by_the_plugin_are_the_ones_retirement_deletes_from():
+    """``.. pii_retirement: local_api`` promises the retirement receivers delete the model's rows."""
+    from xapi_plugin.retirement import models_keyed_by_user  # noqa: PLC0415
+
+    promised = {
+        model
+        for model in apps.get_app_config("xapi_plugin").get_models()
+        if ".. pii_retirement: local_api" in (model.__doc__ or "")
+    }
+    keyed_by_user = set(models_keyed_by_user())
+    assert promised == keyed_by_user, "annotate every model with a user_id as retired by local_api, and only those"
+    assert {"OutboxStatement", "VideoViewingState", "LearnerCourseAgent"} <= {m.__name__ for m in keyed_by_user}

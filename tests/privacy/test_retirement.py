@@ -84,11 +84,9 @@ def test_retirement_signal_deletes_everything_of_the_learner_and_nothing_else(
     assert not OutboxStatement.objects.filter(statement_id__in=alice.all_statement_ids).exists()
 
     # Run twice (the pipeline re-runs steps, and both steps reach the plugin): nothing left, no error.
-    assert retirement.retire_learner(alice.user.pk, [alice.user.email]) == {
-        "outbox_statements": 0,
-        "viewing_states": 0,
-        "learner_agents": 0,
-    }
+    second_run = retirement.retire_learner(alice.user.pk, [alice.user.email])
+    assert {"outboxstatement", "videoviewingstate", "learnercourseagent"} <= set(second_run)
+    assert set(second_run.values()) == {0}
     platform.USER_RETIRE_LMS_CRITICAL.send(sender=AccountRetirementView, user=alice.user)
     platform.USER_RETIRE_LMS_MISC.send(sender=AccountRetirementView, user=alice.user)
     _assert_nothing_names(alice)
@@ -105,7 +103,7 @@ def test_rows_without_user_id_are_found_by_the_identifiers_in_their_payload(priv
 
     counts = retirement.retire_learner(alice.user.pk, [alice.user.email])
 
-    assert counts["outbox_statements"] == 2
+    assert counts["outboxstatement"] == 2
     remaining = set(map(str, OutboxStatement.objects.values_list("statement_id", flat=True)))
     assert remaining == bob.all_statement_ids
     _assert_nothing_names(alice)
