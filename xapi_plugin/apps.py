@@ -28,8 +28,31 @@ LMS_RECEIVERS: list[dict] = [
         "receiver_func_name": "user_retire_lms_misc_receiver",
         "signal_path": "xapi_plugin.platform.USER_RETIRE_LMS_MISC",
     },
+    # Course statements (xapi_plugin/course_events.py): openedx-events learning signals.
+    *[
+        {"receiver_func_name": receiver, "signal_path": f"openedx_events.learning.signals.{signal}"}
+        for receiver, signal in (
+            ("course_enrollment_created_receiver", "COURSE_ENROLLMENT_CREATED"),
+            ("course_enrollment_changed_receiver", "COURSE_ENROLLMENT_CHANGED"),
+            ("course_unenrollment_completed_receiver", "COURSE_UNENROLLMENT_COMPLETED"),
+            ("persistent_grade_summary_changed_receiver", "PERSISTENT_GRADE_SUMMARY_CHANGED"),
+            ("course_passing_status_updated_receiver", "COURSE_PASSING_STATUS_UPDATED"),
+            ("ccx_course_passing_status_updated_receiver", "CCX_COURSE_PASSING_STATUS_UPDATED"),
+            ("certificate_created_receiver", "CERTIFICATE_CREATED"),
+            ("certificate_changed_receiver", "CERTIFICATE_CHANGED"),
+        )
+    ],
+    # Progress (xapi_plugin/progress.py): saves of edx-completion's BlockCompletion. No sender_path,
+    # so the LMS starts whether edx-completion is installed or not; the receiver ignores other models.
+    {"receiver_func_name": "block_completion_saved", "signal_path": "django.db.models.signals.post_save"},
 ]
-CMS_RECEIVERS: list[dict] = []
+CMS_RECEIVERS: list[dict] = [
+    # Course staff's Advanced Settings "xapi" entry, applied on every publish (studio_settings.py).
+    {
+        "receiver_func_name": "apply_studio_settings_on_publish",
+        "signal_path": "xapi_plugin.platform.COURSE_PUBLISHED",
+    },
+]
 
 
 class XapiPluginConfig(AppConfig):
@@ -43,6 +66,11 @@ class XapiPluginConfig(AppConfig):
         "settings_config": {
             PROJECT_LMS: _SETTINGS,
             PROJECT_CMS: _SETTINGS,
+        },
+        # The course staff page (views.py) under /xapi/ in Studio; also mounted in the LMS.
+        "url_config": {
+            PROJECT_CMS: {"namespace": "xapi_plugin", "regex": r"^xapi/", "relative_path": "urls"},
+            PROJECT_LMS: {"namespace": "xapi_plugin", "regex": r"^xapi/", "relative_path": "urls"},
         },
         "signals_config": {
             PROJECT_LMS: {"relative_path": "receivers", "receivers": LMS_RECEIVERS},

@@ -32,6 +32,15 @@ Signals (module attributes, not backend methods, so ``apps.py`` can name them by
     critical step may add ``retired_username`` and ``retired_email``) by the ``retire`` and
     ``retire_misc`` account API views. Outside edx-platform they are plugin-local
     ``django.dispatch.Signal()`` stand-ins that the test host and the demo send themselves.
+
+``COURSE_PUBLISHED``
+    Studio's "course published" signal, ``xmodule.modulestore.django.SignalHandler.course_published``,
+    sent with ``course_key=<CourseKey>`` after every publish of a course or library (saving
+    Advanced Settings publishes the course block, so it fires then too). Resolved lazily on first
+    access (the modulestore must not be imported while apps load); outside edx-platform it is a
+    plugin-local ``Signal()`` that the stand-in host sends (``standin_platform.publish_course``).
+    openedx-events' ``COURSE_CATALOG_INFO_CHANGED`` is derived from it but skips some publishes,
+    and ``XBLOCK_PUBLISHED`` is per block: neither fits course-wide settings.
 """
 
 from dataclasses import dataclass, field
@@ -212,3 +221,23 @@ def user_can_edit_course(user, course_key) -> bool:
 def get_other_course_settings(course_key) -> dict:
     """The course's "Other Course Settings" dict from Studio's Advanced Settings."""
     return get_backend().get_other_course_settings(str(course_key))
+
+
+_COURSE_PUBLISHED_STANDIN = Signal()
+
+
+def _resolve_course_published() -> Signal:
+    try:
+        from xmodule.modulestore.django import SignalHandler  # noqa: PLC0415  (edx-platform)
+    except ImportError:
+        return _COURSE_PUBLISHED_STANDIN
+    return SignalHandler.course_published
+
+
+def __getattr__(name: str):
+    # Module attribute resolved on first access (PEP 562), so import_string("...COURSE_PUBLISHED") works.
+    if name == "COURSE_PUBLISHED":
+        signal = _resolve_course_published()
+        globals()["COURSE_PUBLISHED"] = signal
+        return signal
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

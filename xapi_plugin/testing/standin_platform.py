@@ -53,6 +53,15 @@ def set_other_course_settings(course_key: str, value: dict) -> None:
     _other_course_settings[course_key] = value
 
 
+def publish_course(course_key: str) -> None:
+    """Send the course-published signal as Studio does after a publish (receivers run synchronously)."""
+    from opaque_keys.edx.keys import CourseKey  # noqa: PLC0415
+
+    from xapi_plugin import platform  # noqa: PLC0415
+
+    platform.COURSE_PUBLISHED.send(sender=StandInPlatformBackend, course_key=CourseKey.from_string(course_key))
+
+
 def reset() -> None:
     """Forget every registered course, staff member and setting."""
     _outlines.clear()
