@@ -299,3 +299,35 @@ class VideoTrackingOverride(models.Model):
 
     def __str__(self) -> str:
         return self.video_key
+
+
+class LearnerCourseState(models.Model):
+    """
+    What the plugin last reported about one learner in one course, so it reports changes only.
+
+    The platform repeats its signals (an enrolment sends "created" and "changed", every grade
+    recalculation sends "grade changed", every certificate save sends "certificate changed", and
+    block completion arrives by up to three paths); course receivers compare with this row, under
+    a row lock, and send a statement only when something changed, and "completed" once.
+
+    .. pii: A learner's enrolment state, grade, progress and completions in a course, keyed by user id.
+    .. pii_types: other
+    .. pii_retirement: local_api
+    """
+
+    user_id = models.IntegerField(db_index=True)
+    course_key = models.CharField(max_length=255)
+    enrolled = models.BooleanField(null=True, blank=True, help_text="Last enrolment statement: registered or not.")
+    grade_percent = models.FloatField(null=True, blank=True, help_text="Last grade sent (0..1).")
+    letter_grade = models.CharField(max_length=255, blank=True, default="")
+    passing = models.BooleanField(null=True, blank=True, help_text="Last passed/failed sent.")
+    progress = models.JSONField(
+        default=dict, blank=True, help_text='Last progress sent, in %: {"course": 50, "<section usage key>": 100}.'
+    )
+    completed = models.JSONField(
+        default=list, blank=True, help_text='Milestones sent once: "course", section keys, "certificate:<mode>".'
+    )
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_id", "course_key"], name="xapi_state_user_course")]

@@ -18,6 +18,14 @@ Contract (every backend):
     The course's display name, language, a version string that changes on every publish, and
     its sections (chapters) in order, each with its units (verticals) in order. None when the
     course does not exist. Callers cache by version (see :func:`get_course_outline`).
+    ``unit_blocks`` maps a unit to the usage keys of the completable blocks inside it (the
+    leaves whose completion the platform records; aggregators are walked through, excluded
+    blocks such as discussions left out). A unit with no entry stands for itself; a unit listed
+    with no blocks is complete, as the platform's own outline treats it.
+``get_completed_blocks(user_id, course_key) -> set[str]``
+    Usage keys of the blocks the learner has completed in the course (completion 1.0 in
+    edx-completion's ``BlockCompletion``). With ``unit_blocks`` this says which units are
+    complete (``xapi_plugin.progress``); one indexed query, cheap enough for a request.
 ``user_can_edit_course(user, course_key) -> bool``
     True when ``user`` (a Django user) has Studio write access to the course.
 ``get_other_course_settings(course_key) -> dict``
@@ -90,6 +98,8 @@ class CourseOutline:
     version: str
     language: str = "en"
     sections: tuple[OutlineSection, ...] = field(default_factory=tuple)
+    # Unit usage key -> usage keys of the completable blocks in it (see the contract above).
+    unit_blocks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def unit_count(self) -> int:
@@ -116,6 +126,8 @@ class PlatformBackend(Protocol):
 
     def get_other_course_settings(self, course_key: str) -> dict: ...
 
+    def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]: ...
+
 
 class EdxPlatformBackend:
     """The adapter inside a real LMS or Studio: calls edx-platform's APIs, imported lazily."""
@@ -141,17 +153,18 @@ class EdxPlatformBackend:
         return str(getattr(course, "course_version", None) or getattr(course, "subtree_edited_on", ""))
 
     def get_course_outline(self, course_key: str) -> CourseOutline | None:
-        # Depth 3: course -> chapters -> sequentials -> verticals (units).
-        course = self._course(course_key, depth=3)
+        # Whole tree (depth None): course -> chapters -> sequentials -> verticals (units) -> leaves.
+        # Built once per course version (see get_course_outline below).
+        course = self._course(course_key, depth=None)
         if course is None:
             return None
         sections = []
+        unit_blocks = {}
         for chapter in course.get_children():
-            units = tuple(
-                str(vertical.location)
-                for sequential in chapter.get_children()
-                for vertical in sequential.get_children()
-            )
+            verticals = [vertical for sequential in chapter.get_children() for vertical in sequential.get_children()]
+            for vertical in verticals:
+                unit_blocks[str(vertical.location)] = tuple(self._completable_leaves(vertical))
+            units = tuple(str(vertical.location) for vertical in verticals)
             sections.append(OutlineSection(str(chapter.location), chapter.display_name or "", units))
         return CourseOutline(
             course_key=course_key,
@@ -159,7 +172,31 @@ class EdxPlatformBackend:
             version=str(getattr(course, "course_version", None) or getattr(course, "subtree_edited_on", "")),
             language=getattr(course, "language", None) or "en",
             sections=tuple(sections),
+            unit_blocks=unit_blocks,
         )
+
+    def _completable_leaves(self, block):
+        """Usage keys of the blocks under ``block`` whose completion counts, as edx-completion aggregates."""
+        from xblock.completable import XBlockCompletionMode  # noqa: PLC0415
+
+        for child in block.get_children():
+            mode = XBlockCompletionMode.get_mode(child)
+            if mode == XBlockCompletionMode.COMPLETABLE:
+                yield str(child.location)
+            elif mode == XBlockCompletionMode.AGGREGATOR:
+                yield from self._completable_leaves(child)
+
+    def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]:
+        try:
+            from completion.models import BlockCompletion  # noqa: PLC0415  (edx-completion, in edx-platform)
+        except ImportError:
+            return set()
+        from opaque_keys.edx.keys import CourseKey  # noqa: PLC0415
+
+        rows = BlockCompletion.objects.filter(
+            user_id=user_id, context_key=CourseKey.from_string(course_key), completion__gte=1.0
+        ).values_list("block_key", flat=True)
+        return {str(key) for key in rows}
 
     def user_can_edit_course(self, user, course_key: str) -> bool:
         from common.djangoapps.student.auth import has_studio_write_access  # noqa: PLC0415  (edx-platform)
@@ -221,6 +258,11 @@ def user_can_edit_course(user, course_key) -> bool:
 def get_other_course_settings(course_key) -> dict:
     """The course's "Other Course Settings" dict from Studio's Advanced Settings."""
     return get_backend().get_other_course_settings(str(course_key))
+
+
+def get_completed_blocks(user_id: int, course_key) -> set[str]:
+    """Usage keys of the blocks the learner has completed in the course."""
+    return get_backend().get_completed_blocks(user_id, str(course_key))
 
 
 _COURSE_PUBLISHED_STANDIN = Signal()

@@ -78,6 +78,24 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='LearnerCourseState',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('user_id', models.IntegerField(db_index=True)),
+                ('course_key', models.CharField(max_length=255)),
+                ('enrolled', models.BooleanField(blank=True, help_text='Last enrolment statement: registered or not.', null=True)),
+                ('grade_percent', models.FloatField(blank=True, help_text='Last grade sent (0..1).', null=True)),
+                ('letter_grade', models.CharField(blank=True, default='', max_length=255)),
+                ('passing', models.BooleanField(blank=True, help_text='Last passed/failed sent.', null=True)),
+                ('progress', models.JSONField(blank=True, default=dict, help_text='Last progress sent, in %: {"course": 50, "<section usage key>": 100}.')),
+                ('completed', models.JSONField(blank=True, default=list, help_text='Milestones sent once: "course", section keys, "certificate:<mode>".')),
+                ('modified', models.DateTimeField(auto_now=True)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('user_id', 'course_key'), name='xapi_state_user_course')],
+            },
+        ),
+        migrations.CreateModel(
             name='CourseSettings',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

@@ -1,7 +1,7 @@
 """A stand-in for edx-platform behind the platform adapter, for the test host and the demo.
 
-Users come from Django's user table; course outlines, course staff and "Other Course Settings"
-come from in-memory registries that tests and the demo fill.
+Users come from Django's user table; course outlines, course staff, "Other Course Settings"
+and learners' block completions come from in-memory registries that tests and the demo fill.
 """
 
 from django.contrib.auth import get_user_model
@@ -11,6 +11,8 @@ from xapi_plugin.platform import CourseOutline, OutlineSection, PlatformUser
 _outlines: dict[str, CourseOutline] = {}
 _course_staff: dict[str, set[int]] = {}
 _other_course_settings: dict[str, dict] = {}
+# (user id, course key) -> {block usage key: completion 0..1}, as edx-completion's BlockCompletion.
+_completions: dict[tuple[int, str], dict[str, float]] = {}
 
 
 def register_course(
@@ -19,28 +21,55 @@ def register_course(
     sections: list[tuple[str, str, list[str]]],
     version: str = "1",
     language: str = "en",
+    unit_blocks: dict[str, list[str]] | None = None,
 ) -> CourseOutline:
-    """Make a course known: ``sections`` is a list of (usage key, display name, unit keys)."""
+    """Make a course known: ``sections`` is a list of (usage key, display name, unit keys).
+
+    ``unit_blocks`` maps units to their completable blocks; a unit without an entry stands for itself.
+    """
     outline = CourseOutline(
         course_key=course_key,
         display_name=display_name,
         version=version,
         language=language,
         sections=tuple(OutlineSection(key, name, tuple(units)) for key, name, units in sections),
+        unit_blocks={unit: tuple(blocks) for unit, blocks in (unit_blocks or {}).items()},
     )
     _outlines[course_key] = outline
     return outline
 
 
-def make_course(course_key: str, display_name: str = "Demo course", sections: int = 2, units: int = 3, **kwargs):
-    """Register a course with generated sections and units; returns its outline."""
+def make_course(
+    course_key: str,
+    display_name: str = "Demo course",
+    sections: int = 2,
+    units: int = 3,
+    blocks_per_unit: int = 0,
+    **kwargs,
+):
+    """Register a course with generated sections and units; returns its outline.
+
+    With ``blocks_per_unit`` each unit holds that many problems (``...+type@problem+block@s0u1b2``),
+    and a unit counts as complete only when all of them are.
+    """
     key_body = course_key.split(":", 1)[1]
     layout = []
+    unit_blocks = {}
     for s in range(sections):
         section_key = f"block-v1:{key_body}+type@chapter+block@section{s}"
         unit_keys = [f"block-v1:{key_body}+type@vertical+block@s{s}u{u}" for u in range(units)]
         layout.append((section_key, f"Section {s + 1}", unit_keys))
-    return register_course(course_key, display_name, layout, **kwargs)
+        if blocks_per_unit:
+            for u, unit_key in enumerate(unit_keys):
+                unit_blocks[unit_key] = [
+                    f"block-v1:{key_body}+type@problem+block@s{s}u{u}b{b}" for b in range(blocks_per_unit)
+                ]
+    return register_course(course_key, display_name, layout, unit_blocks=unit_blocks, **kwargs)
+
+
+def record_completion(user_id: int, course_key: str, block_key: str, completion: float = 1.0) -> None:
+    """Store a learner's completion of a block, as edx-completion does before it emits its event."""
+    _completions.setdefault((user_id, course_key), {})[block_key] = completion
 
 
 def add_course_staff(course_key: str, user_id: int) -> None:
@@ -67,6 +96,7 @@ def reset() -> None:
     _outlines.clear()
     _course_staff.clear()
     _other_course_settings.clear()
+    _completions.clear()
 
 
 class StandInPlatformBackend:
@@ -92,3 +122,6 @@ class StandInPlatformBackend:
 
     def get_other_course_settings(self, course_key: str) -> dict:
         return dict(_other_course_settings.get(course_key, {}))
+
+    def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]:
+        return {block for block, value in _completions.get((user_id, course_key), {}).items() if value >= 1.0}

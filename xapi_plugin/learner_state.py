@@ -1,0 +1,96 @@
+"""Shared plumbing of the course receivers: where a course statement goes, who it is about, what was sent.
+
+``xapi_plugin.course_events`` (openedx-events) and ``xapi_plugin.progress`` (block completion)
+both turn a platform signal into course statements the same way:
+
+1. :func:`statement_target` reads the course's settings and says whether course statements are
+   sent at all (logging and counting the event when not);
+2. :func:`locked_state` locks the learner's :class:`~xapi_plugin.models.LearnerCourseState`
+   row, which records what was last reported, so repeated signals send nothing new;
+3. :func:`course_basis` builds what every statement of the learner and event shares (actor,
+   registration, course name and language from the cached outline);
+4. :func:`enqueue` hands the statements to the outbox, in the same transaction as the state.
+"""
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from xapi_plugin import metrics, platform
+from xapi_plugin.conf import lms_root_url
+from xapi_plugin.course_settings import CourseXapiSettings, get_course_settings
+from xapi_plugin.delivery.outbox import enqueue_statements
+from xapi_plugin.learners import get_learner_identity
+from xapi_plugin.statements.course import CourseBasis
+from xapi_plugin.statements.formatting import language_tag
+
+log = logging.getLogger(__name__)
+
+
+def statement_target(course_key: str, event_name: str, event_id: str) -> CourseXapiSettings | None:
+    """The course's settings when it sends course statements; otherwise None, logged and counted as skipped."""
+    settings = get_course_settings(course_key)
+    if settings is None or not settings.sends_course_statements:
+        metrics.increment(metrics.SKIPPED_EVENTS)
+        reason = "has no xAPI settings" if settings is None else "does not send course statements"
+        log.info("xapi: skipped %s %s: course %s %s", event_name, event_id, course_key, reason)
+        return None
+    return settings
+
+
+def locked_state(user_id: int, course_key: str):
+    """The learner's state row in the course, created if missing and locked until the transaction ends.
+
+    Call inside ``transaction.atomic()``: the lock serialises concurrent signals for one learner
+    and course (SQLite has no row locks; its writes are serialised anyway).
+    """
+    from xapi_plugin.models import LearnerCourseState  # noqa: PLC0415
+
+    rows = LearnerCourseState.objects.select_for_update()
+    state = rows.filter(user_id=user_id, course_key=course_key).first()
+    if state is not None:
+        return state
+    try:
+        with transaction.atomic():
+            return LearnerCourseState.objects.create(user_id=user_id, course_key=course_key)
+    except IntegrityError:  # created concurrently: use that one
+        return rows.get(user_id=user_id, course_key=course_key)
+
+
+def course_basis(
+    settings: CourseXapiSettings,
+    *,
+    user_id: int,
+    course_key: str,
+    timestamp: datetime | str,
+    source_event_id: str,
+    email: str | None = None,
+    course_name: str | None = None,
+    outline=None,
+    master_course_key: str | None = None,
+) -> CourseBasis:
+    """What every statement about this learner, course and event shares.
+
+    The course's display name and language come from its outline (cached per version); the
+    event's own display name is the fallback for courses the platform cannot outline.
+    """
+    if outline is None:
+        outline = platform.get_course_outline(course_key)
+    identity = get_learner_identity(user_id, course_key, settings, email=email)
+    return CourseBasis(
+        actor=identity.agent,
+        registration=identity.registration,
+        course_key=course_key,
+        course_name=(outline.display_name if outline else None) or course_name or None,
+        root_url=lms_root_url(),
+        language=language_tag(outline.language if outline else None),
+        timestamp=timestamp,
+        source_event_id=source_event_id,
+        master_course_key=master_course_key,
+    )
+
+
+def enqueue(statements: list[dict], settings: CourseXapiSettings, course_key: str, user_id: int) -> int:
+    """Queue the statements on the course's LRS connection; returns how many were new."""
+    return enqueue_statements(statements, connection_id=settings.connection_id, course_key=course_key, user_id=user_id)
