@@ -42,9 +42,9 @@ LMS_RECEIVERS: list[dict] = [
             ("certificate_changed_receiver", "CERTIFICATE_CHANGED"),
         )
     ],
-    # Progress (xapi_plugin/progress.py): saves of edx-completion's BlockCompletion. No sender_path,
-    # so the LMS starts whether edx-completion is installed or not; the receiver ignores other models.
-    {"receiver_func_name": "block_completion_saved", "signal_path": "django.db.models.signals.post_save"},
+    # Progress (xapi_plugin/progress.py): saves of edx-completion's BlockCompletion (post_save when the
+    # app is installed, see the adapter); the receiver ignores other models.
+    {"receiver_func_name": "block_completion_saved", "signal_path": "xapi_plugin.platform.BLOCK_COMPLETION_SAVED"},
 ]
 CMS_RECEIVERS: list[dict] = [
     # Course staff's Advanced Settings "xapi" entry, applied on every publish (studio_settings.py).

@@ -49,6 +49,13 @@ Signals (module attributes, not backend methods, so ``apps.py`` can name them by
     plugin-local ``Signal()`` that the stand-in host sends (``standin_platform.publish_course``).
     openedx-events' ``COURSE_CATALOG_INFO_CHANGED`` is derived from it but skips some publishes,
     and ``XBLOCK_PUBLISHED`` is per block: neither fits course-wide settings.
+
+``BLOCK_COMPLETION_SAVED``
+    Django's ``post_save`` when edx-completion (app label ``completion``) is installed: its
+    receiver (``xapi_plugin.progress.block_completion_saved``) keeps only saves of
+    ``completion.BlockCompletion``. Without the app it is a plugin-local ``Signal()`` that the
+    stand-in host sends with a ``BlockCompletion``-shaped sender and instance
+    (``standin_platform.save_block_completion``). Resolved lazily, when receivers are connected.
 """
 
 from dataclasses import dataclass, field
@@ -276,8 +283,25 @@ def _resolve_course_published() -> Signal:
     return SignalHandler.course_published
 
 
+_BLOCK_COMPLETION_SAVED_STANDIN = Signal()
+
+
+def _resolve_block_completion_saved() -> Signal:
+    from django.apps import apps  # noqa: PLC0415
+
+    if apps.is_installed("completion"):
+        from django.db.models.signals import post_save  # noqa: PLC0415
+
+        return post_save
+    return _BLOCK_COMPLETION_SAVED_STANDIN
+
+
 def __getattr__(name: str):
     # Module attribute resolved on first access (PEP 562), so import_string("...COURSE_PUBLISHED") works.
+    if name == "BLOCK_COMPLETION_SAVED":
+        signal = _resolve_block_completion_saved()
+        globals()["BLOCK_COMPLETION_SAVED"] = signal
+        return signal
     if name == "COURSE_PUBLISHED":
         signal = _resolve_course_published()
         globals()["COURSE_PUBLISHED"] = signal

@@ -9,8 +9,9 @@ Three paths report a completion, and in a real LMS two of them fire for the same
 * the tracking event ``edx.completion.block_completion.changed`` through the plugin's
   eventtracking backend, and through ``TRACKING_EVENT_EMITTED`` (``xapi_plugin.tracking``
   routes both to :func:`handle_block_completion_event`);
-* a save of edx-completion's ``BlockCompletion`` (:func:`block_completion_saved`, a
-  ``post_save`` receiver that ignores every other model, so nothing needs importing the app).
+* a save of edx-completion's ``BlockCompletion`` (:func:`block_completion_saved`, connected to
+  the adapter's ``BLOCK_COMPLETION_SAVED``: Django's ``post_save`` where the app is installed,
+  so the receiver ignores every other model and nothing imports the app).
 
 The event only says *that* something changed; what is complete is read from the platform
 (``platform.get_completed_blocks``), so every path computes the same numbers. A statement is
@@ -190,9 +191,9 @@ def handle_block_completion_event(event: TrackingEvent) -> None:
 def block_completion_saved(sender, instance=None, raw=False, **kwargs) -> None:
     """``post_save`` receiver: reacts to edx-completion's ``BlockCompletion`` only, ignores other models.
 
-    Connected through ``signals_config`` without a sender, so the plugin loads whether or not
-    edx-completion is installed; the first check costs one attribute lookup per save. Never raises
-    (it runs inside the platform's own transaction: our writes sit in a savepoint).
+    Connected without a sender (``platform.BLOCK_COMPLETION_SAVED``), so the plugin loads whether
+    or not edx-completion is installed; for other models it costs one attribute lookup per save.
+    Never raises (it runs inside the platform's own transaction: our writes sit in a savepoint).
     """
     meta = getattr(sender, "_meta", None)
     if raw or meta is None or meta.label != BLOCK_COMPLETION_LABEL:

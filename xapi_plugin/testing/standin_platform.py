@@ -4,6 +4,9 @@ Users come from Django's user table; course outlines, course staff, "Other Cours
 and learners' block completions come from in-memory registries that tests and the demo fill.
 """
 
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
 from django.contrib.auth import get_user_model
 
 from xapi_plugin.platform import CourseOutline, OutlineSection, PlatformUser
@@ -70,6 +73,29 @@ def make_course(
 def record_completion(user_id: int, course_key: str, block_key: str, completion: float = 1.0) -> None:
     """Store a learner's completion of a block, as edx-completion does before it emits its event."""
     _completions.setdefault((user_id, course_key), {})[block_key] = completion
+
+
+class StandInBlockCompletion:
+    """Shaped like edx-completion's ``BlockCompletion`` where the plugin reads it (sender and instance)."""
+
+    _meta = SimpleNamespace(label="completion.BlockCompletion")
+
+    def __init__(self, user_id: int, context_key: str, block_key: str, completion: float, modified: datetime):
+        self.user_id = user_id
+        self.context_key = context_key
+        self.block_key = block_key
+        self.completion = completion
+        self.modified = modified
+
+
+def save_block_completion(user_id: int, course_key: str, block_key: str, completion: float = 1.0, modified=None):
+    """Record a completion and send ``BLOCK_COMPLETION_SAVED`` as Django's post_save would for the real model."""
+    from xapi_plugin import platform  # noqa: PLC0415
+
+    record_completion(user_id, course_key, block_key, completion)
+    instance = StandInBlockCompletion(user_id, course_key, block_key, completion, modified or datetime.now(UTC))
+    platform.BLOCK_COMPLETION_SAVED.send(sender=StandInBlockCompletion, instance=instance, created=True, raw=False)
+    return instance
 
 
 def add_course_staff(course_key: str, user_id: int) -> None:
