@@ -1,0 +1,74 @@
+"""Fixtures of the delivery tests: a fresh real LRS per test, a fault proxy in front of it, statements."""
+
+import uuid
+from collections import Counter
+
+import pytest
+
+from xapi_plugin.testing.fault_proxy import FaultProxy
+from xapi_plugin.testing.local_lrs import LocalLRS
+
+
+def make_statement(statement_id: str | None = None, *, bad: bool = False) -> dict:
+    """A valid xAPI statement (or, with ``bad``, one an LRS answers 400 to)."""
+    statement = {
+        "id": statement_id or str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "account": {"homePage": "http://lms.stand-in.test", "name": "learner-1"}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
+        "object": {"objectType": "Activity", "id": "http://lms.stand-in.test/course/demo"},
+        "timestamp": "2026-05-01T12:00:00.000Z",
+    }
+    if bad:
+        statement["actor"] = {"objectType": "Agent", "mbox": "not-an-email"}
+    return statement
+
+
+def make_statements(count: int) -> list[dict]:
+    return [make_statement() for _ in range(count)]
+
+
+def assert_lrs_holds_exactly(lrs: LocalLRS, expected_ids) -> None:
+    """Every expected id is in the LRS exactly once, and nothing else is."""
+    counts = Counter(lrs.statement_ids())
+    duplicates = {key: n for key, n in counts.items() if n > 1}
+    assert not duplicates, f"statements stored more than once: {duplicates}"
+    expected = set(expected_ids)
+    missing = expected - set(counts)
+    extra = set(counts) - expected
+    assert not missing, f"{len(missing)} statements missing from the LRS, e.g. {sorted(missing)[:3]}"
+    assert not extra, f"{len(extra)} unexpected statements in the LRS, e.g. {sorted(extra)[:3]}"
+
+
+@pytest.fixture
+def fresh_lrs():
+    """A real LRS of its own for one test (its data dies with it)."""
+    with LocalLRS() as lrs:
+        yield lrs
+
+
+@pytest.fixture
+def proxy(fresh_lrs):
+    """A fault-injecting proxy in front of ``fresh_lrs``."""
+    with FaultProxy.for_lrs(fresh_lrs) as fault_proxy:
+        yield fault_proxy
+
+
+@pytest.fixture(autouse=True)
+def _fresh_http_caches():
+    """Pooled sessions and OAuth tokens are per process: start each test without them."""
+    from xapi_plugin.delivery.lrs_client import clear_caches  # noqa: PLC0415
+
+    clear_caches()
+    yield
+    clear_caches()
+
+
+@pytest.fixture
+def enqueue(db):
+    """Queue statements in the outbox of a connection, as producers do."""
+    from xapi_plugin.delivery.outbox import enqueue_statements  # noqa: PLC0415
+
+    def _enqueue(connection, statements, course_key="course-v1:edX+DemoX+Demo_Course", user_id=1):
+        return enqueue_statements(statements, connection_id=connection.pk, course_key=course_key, user_id=user_id)
+
+    return _enqueue

@@ -1,0 +1,298 @@
+"""Talking to one LRS: a pooled HTTP session, authentication, and what each answer means.
+
+``classify_response`` and ``parse_retry_after`` are pure; :class:`LRSClient` does the HTTP.
+Secrets are read from the connection only here, when a request is built, and never logged.
+"""
+
+import base64
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import Enum
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from xapi_plugin.conf import get_setting
+from xapi_plugin.constants import AuthType, ConnectionStatus
+
+log = logging.getLogger(__name__)
+
+XAPI_VERSION = "1.0.3"
+_DETAIL_LIMIT = 480
+_TOKEN_EARLY_REFRESH = 30  # seconds: refresh a cached OAuth token this long before it expires
+
+
+class Outcome(Enum):
+    """What a sender does after an LRS answer (see the reference's answer table)."""
+
+    DELIVERED = "delivered"  # 2xx
+    CONFLICT = "conflict"  # 409: the id exists; a single statement counts as delivered
+    BAD_REQUEST = "bad_request"  # 400, 413, 422: split the batch, keep the bad ones
+    HOLD = "hold"  # 401 after a refresh, 403, 404, redirects, other 4xx: the connection needs attention
+    RETRY = "retry"  # 429, 5xx, timeouts, refused connections: back off and retry
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An LRS answer reduced to what delivery needs."""
+
+    outcome: Outcome
+    status: str  # the ConnectionStatus this answer implies
+    status_code: int | None = None
+    detail: str = ""
+    retry_after: float | None = None  # seconds, from a Retry-After header
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.DELIVERED
+
+
+class TokenError(Exception):
+    """The OAuth token URL refused or failed; carries the answer to record."""
+
+    def __init__(self, answer: Answer):
+        super().__init__(answer.detail)
+        self.answer = answer
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; None if absent/invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _short(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
+
+
+def classify_response(status_code: int, body: str = "", headers: dict | None = None) -> Answer:
+    """Map an HTTP answer from ``POST /statements`` to what delivery does next (pure)."""
+    headers = headers or {}
+    body = _short(body)
+    if 200 <= status_code < 300:
+        return Answer(Outcome.DELIVERED, ConnectionStatus.OK, status_code, body)
+    if status_code == 409:
+        return Answer(Outcome.CONFLICT, ConnectionStatus.OK, status_code, body)
+    if status_code in (400, 413, 422):
+        return Answer(Outcome.BAD_REQUEST, ConnectionStatus.OK, status_code, body)
+    if status_code == 429 or status_code >= 500:
+        retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"))
+        return Answer(
+            Outcome.RETRY, ConnectionStatus.SERVER_ERROR, status_code, f"HTTP {status_code}: {body}", retry_after
+        )
+    if status_code in (401, 403):
+        hint = "check the key and secret (or token) of this connection"
+        if status_code == 403:
+            hint = "the credentials are valid but may not write statements: check their permissions on the LRS"
+        return Answer(Outcome.HOLD, ConnectionStatus.AUTH_ERROR, status_code, f"HTTP {status_code}: {hint}. {body}")
+    if status_code == 404:
+        return Answer(
+            Outcome.HOLD,
+            ConnectionStatus.CANT_CONNECT,
+            status_code,
+            f"HTTP 404: no xAPI statements resource there, check the endpoint URL. {body}",
+        )
+    if 300 <= status_code < 400:
+        location = headers.get("Location") or headers.get("location") or "?"
+        return Answer(
+            Outcome.HOLD,
+            ConnectionStatus.CANT_CONNECT,
+            status_code,
+            f"HTTP {status_code}: the LRS redirects to {location}; update the endpoint URL.",
+        )
+    return Answer(Outcome.HOLD, ConnectionStatus.SERVER_ERROR, status_code, f"unexpected HTTP {status_code}: {body}")
+
+
+def classify_exception(error: Exception) -> Answer:
+    """Map a failed request (timeout, refused, TLS) to a retry."""
+    if isinstance(error, requests.Timeout):
+        detail = f"no answer within the timeout ({type(error).__name__})"
+    elif isinstance(error, requests.exceptions.SSLError):
+        detail = "TLS error: check the LRS certificate"
+    elif isinstance(error, requests.ConnectionError):
+        detail = "connection failed (refused, reset or name not resolved)"
+    else:
+        detail = f"request failed: {type(error).__name__}"
+    return Answer(Outcome.RETRY, ConnectionStatus.CANT_CONNECT, None, detail)
+
+
+@dataclass
+class _Token:
+    value: str
+    expires_at: float
+
+
+# Per-process caches, keyed by the connection's id and last change: editing a connection in admin
+# drops its session and token.
+_sessions: dict[tuple, requests.Session] = {}
+_tokens: dict[tuple, _Token] = {}
+_lock = threading.Lock()
+
+
+def _cache_key(connection) -> tuple:
+    return (connection.pk, connection.modified.isoformat() if connection.modified else "")
+
+
+def clear_caches() -> None:
+    """Forget every pooled session and cached token (tests; after a fork)."""
+    with _lock:
+        for session in _sessions.values():
+            session.close()
+        _sessions.clear()
+        _tokens.clear()
+
+
+class LRSClient:
+    """Sends statements to one LRS connection over a pooled session; see ``post_statements``."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.endpoint = connection.endpoint.rstrip("/")
+        self.timeout = (float(get_setting("XAPI_HTTP_CONNECT_TIMEOUT")), float(get_setting("XAPI_HTTP_READ_TIMEOUT")))
+        self._key = _cache_key(connection)
+
+    @property
+    def session(self) -> requests.Session:
+        with _lock:
+            session = _sessions.get(self._key)
+            if session is None:
+                for stale in [key for key in _sessions if key[0] == self._key[0]]:
+                    _sessions.pop(stale).close()
+                session = requests.Session()
+                session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=4))
+                session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=4))
+                session.headers.update({"X-Experience-API-Version": XAPI_VERSION})
+                _sessions[self._key] = session
+            return session
+
+    # --- authentication -------------------------------------------------------------------
+
+    def _authorization(self, refresh: bool = False) -> str:
+        auth_type = self.connection.auth_type
+        if auth_type == AuthType.BASIC:
+            raw = f"{self.connection.key}:{self.connection.secret}".encode()
+            return "Basic " + base64.b64encode(raw).decode("ascii")
+        if auth_type == AuthType.BEARER:
+            return "Bearer " + self.connection.secret
+        return "Bearer " + self._oauth_token(refresh)
+
+    def _oauth_token(self, refresh: bool) -> str:
+        with _lock:
+            cached = _tokens.get(self._key)
+        if cached and not refresh and cached.expires_at - _TOKEN_EARLY_REFRESH > time.monotonic():
+            return cached.value
+        data = {"grant_type": "client_credentials"}
+        if self.connection.scope:
+            data["scope"] = self.connection.scope
+        try:
+            answer = self.session.post(
+                self.connection.token_url,
+                data=data,
+                auth=(self.connection.key, self.connection.secret),
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as error:
+            base = classify_exception(error)
+            raise TokenError(Answer(base.outcome, base.status, None, "token URL: " + base.detail)) from None
+        if answer.status_code != 200:
+            base = classify_response(answer.status_code, answer.text, answer.headers)
+            status = ConnectionStatus.AUTH_ERROR if answer.status_code in (400, 401, 403) else base.status
+            outcome = Outcome.HOLD if status == ConnectionStatus.AUTH_ERROR else base.outcome
+            detail = f"token URL answered HTTP {answer.status_code}: check the client id, secret and scope"
+            raise TokenError(Answer(outcome, status, answer.status_code, detail, base.retry_after))
+        try:
+            body = answer.json()
+            value = body["access_token"]
+            lifetime = float(body.get("expires_in") or 3600)
+        except (ValueError, KeyError, TypeError):
+            raise TokenError(
+                Answer(Outcome.HOLD, ConnectionStatus.AUTH_ERROR, 200, "token URL answer has no access_token")
+            ) from None
+        with _lock:
+            _tokens[self._key] = _Token(value, time.monotonic() + lifetime)
+        return value
+
+    # --- requests -------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """One request with authentication; on 401 an OAuth token is refreshed once and the request repeated."""
+        for attempt in range(2):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers["Authorization"] = self._authorization(refresh=attempt > 0)
+            response = self.session.request(
+                method, self.endpoint + path, headers=headers, timeout=self.timeout, allow_redirects=False, **kwargs
+            )
+            if response.status_code != 401 or self.connection.auth_type != AuthType.OAUTH_CLIENT_CREDENTIALS:
+                return response
+            if attempt == 0:
+                log.info("LRS connection %s answered 401: refreshing its OAuth token once", self.connection.pk)
+                response.close()
+        return response
+
+    def post_statements(self, payloads: list[str]) -> Answer:
+        """POST the stored statement bytes as one JSON array; never raises for network or HTTP errors."""
+        body = ("[" + ",".join(payloads) + "]").encode("utf-8")
+        try:
+            response = self._request(
+                "POST", "/statements", data=body, headers={"Content-Type": "application/json; charset=utf-8"}
+            )
+        except TokenError as error:
+            return error.answer
+        except requests.RequestException as error:
+            return classify_exception(error)
+        return classify_response(response.status_code, response.text, response.headers)
+
+    def check(self) -> list[tuple[str, bool, str]]:
+        """Operator check: reachability (``GET /about``) then credentials (``GET /statements?limit=1``).
+
+        Returns ``(check name, passed, detail)`` triples; never raises.
+        """
+        results = []
+        try:
+            about = self.session.get(self.endpoint + "/about", timeout=self.timeout, allow_redirects=False)
+            if about.status_code == 200:
+                versions = (
+                    ", ".join(about.json().get("version", []))
+                    if "json" in about.headers.get("Content-Type", "")
+                    else ""
+                )
+                results.append(("reachable", True, f"GET /about: 200, versions {versions or 'not listed'}"))
+            else:
+                results.append(("reachable", False, f"GET /about answered HTTP {about.status_code}"))
+        except (requests.RequestException, ValueError) as error:
+            results.append(("reachable", False, "GET /about: " + classify_exception(error).detail))
+            return results
+        try:
+            answer = self._request("GET", "/statements", params={"limit": 1})
+        except TokenError as error:
+            results.append(("credentials", False, error.answer.detail))
+            return results
+        except requests.RequestException as error:
+            results.append(("credentials", False, classify_exception(error).detail))
+            return results
+        if answer.status_code == 200:
+            results.append(("credentials", True, "GET /statements?limit=1: 200"))
+        elif answer.status_code == 403:
+            results.append(("credentials", True, "403 on reading: a write-only key, which is enough to send"))
+        else:
+            results.append(("credentials", False, classify_response(answer.status_code, answer.text).detail))
+        return results

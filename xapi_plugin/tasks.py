@@ -1,0 +1,3 @@
+"""Celery tasks of the plugin, where Celery's ``autodiscover_tasks()`` looks for them (``<app>.tasks``)."""
+
+from xapi_plugin.delivery.tasks import deliver_connection, sweep  # noqa: F401
