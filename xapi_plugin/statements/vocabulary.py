@@ -41,6 +41,8 @@ ACTIVITY_COURSE = "http://adlnet.gov/expapi/activities/course"
 ACTIVITY_MODULE = "http://adlnet.gov/expapi/activities/module"
 ACTIVITY_CERTIFICATE = "https://w3id.org/xapi/openbadges/activity-types/certificate"  # noqa: E501  (registry term)
 ACTIVITY_VIDEO = "https://w3id.org/xapi/video/activity-type/video"
+# Type of the Video Profile's own activity in context.contextActivities.category.
+ACTIVITY_PROFILE = "http://adlnet.gov/expapi/activities/profile"
 
 # Categories (context.contextActivities.category).
 CATEGORY_VIDEO_PROFILE = "https://w3id.org/xapi/video"
@@ -67,5 +69,7 @@ EXT_PATH_SOURCE_EVENT_ID = "/xapi/extensions/source-event-id"
 EXT_PATH_LETTER_GRADE = "/xapi/extensions/letter-grade"
 EXT_PATH_CERTIFICATE_MODE = "/xapi/extensions/certificate-mode"
 EXT_PATH_ENROLLMENT_MODE = "/xapi/extensions/enrollment-mode"
+# Whether the video's transcript panel is shown (the Video Profile only names captions).
+EXT_PATH_VIDEO_TRANSCRIPT_ENABLED = "/xapi/extensions/video/transcript-enabled"
 
 PLATFORM = "Open edX"
