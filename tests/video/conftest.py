@@ -1,8 +1,8 @@
 """Helpers for video tests: a scripted player that emits LMS-shaped tracking events into the real intake."""
 
 import copy
-import secrets
 import json
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 

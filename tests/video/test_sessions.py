@@ -3,9 +3,8 @@
 Every statement produced is checked by Ralph's Video Profile models and posted to a real LRS.
 """
 
-from unittest import TestCase
-
 import math
+from unittest import TestCase
 
 import ddt
 import pytest

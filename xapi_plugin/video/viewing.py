@@ -474,9 +474,7 @@ class _Step:
             # While playing, the event's time confirms playback up to there.
             self.advance(session, position, when, close=False)
             self.check_completion(session, when)
-        self.emit_own(
-            session, v.VERB_INTERACTED, when, time=position, interaction=dict(self.obs.interaction or {})
-        )
+        self.emit_own(session, v.VERB_INTERACTED, when, time=position, interaction=dict(self.obs.interaction or {}))
 
 
 def _interpolate(start: float, end: float, start_at: datetime, end_at: datetime, position: float) -> datetime:
