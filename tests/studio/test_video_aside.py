@@ -249,7 +249,9 @@ def test_parallel_pages_do_not_multiply_speed(tracked, learner, clock):
     for n, page in enumerate(pages):
         call(tracked, "beacon", report("play", 1, 2.0 * n, page=page))
     clock.now += 2.0
-    accepted = [call(tracked, "beacon", report("position", 2, 2.0 * n + 2.0, page=page))[0] for n, page in enumerate(pages)]
+    accepted = [
+        call(tracked, "beacon", report("position", 2, 2.0 * n + 2.0, page=page))[0] for n, page in enumerate(pages)
+    ]
     assert accepted.count(200) < len(pages)
 
 

@@ -14,7 +14,6 @@ to the stand-in LMS's own; the browser test points ``ROOT_URLCONF`` at this modu
 from pathlib import Path
 
 import webob
-
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -185,6 +184,8 @@ def media(request, name: str):
 
 urlpatterns = host_urlpatterns + [
     path("xblock-test/unit/<str:usage_key>/", video_page, name="xblock_test_unit"),
-    path("xblock-test/handler/<str:usage_key>/<str:aside_type>/<str:handler>/", aside_handler, name="xblock_test_handler"),
+    path(
+        "xblock-test/handler/<str:usage_key>/<str:aside_type>/<str:handler>/", aside_handler, name="xblock_test_handler"
+    ),
     path("xblock-test/media/<str:name>", media, name="xblock_test_media"),
 ]
