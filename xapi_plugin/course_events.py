@@ -244,9 +244,7 @@ def _report_passing(event: _Event, status) -> None:
         )
         verb = VERB_PASSED if is_passing else VERB_FAILED
         # The grade is known when an earned statement was sent for it (grades usually come first).
-        statement = course_statements.passed_or_failed(
-            basis, event.statement_id(verb), is_passing, state.grade_percent
-        )
+        statement = course_statements.passed_or_failed(basis, event.statement_id(verb), is_passing, state.grade_percent)
         enqueue([statement], settings, course_key, user_id)
         state.passing = is_passing
         state.save(update_fields=["passing", "modified"])

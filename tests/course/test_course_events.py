@@ -371,11 +371,26 @@ class SkippedAndFailedTest(CourseStatementsTestCase):
         self.assertFalse(LearnerCourseState.objects.exists())
 
     @ddt.data(
-        (signals.COURSE_ENROLLMENT_CREATED, lambda u: {"enrollment": support.enrollment(u).__class__(
-            user=None, course=support.course_data(), mode="audit", is_active=True, creation_date=SENT_AT)}),
-        (signals.COURSE_UNENROLLMENT_COMPLETED, lambda u: {"enrollment": CourseEnrollmentData(
-            user=support.user_data(u), course=support.course_data().__class__(course_key=""), mode="audit",
-            is_active=False, creation_date=SENT_AT)}),
+        (
+            signals.COURSE_ENROLLMENT_CREATED,
+            lambda u: {
+                "enrollment": support.enrollment(u).__class__(
+                    user=None, course=support.course_data(), mode="audit", is_active=True, creation_date=SENT_AT
+                )
+            },
+        ),
+        (
+            signals.COURSE_UNENROLLMENT_COMPLETED,
+            lambda u: {
+                "enrollment": CourseEnrollmentData(
+                    user=support.user_data(u),
+                    course=support.course_data().__class__(course_key=""),
+                    mode="audit",
+                    is_active=False,
+                    creation_date=SENT_AT,
+                )
+            },
+        ),
         (signals.PERSISTENT_GRADE_SUMMARY_CHANGED, lambda u: {"grade": support.grade(u, "eighty")}),
         (signals.PERSISTENT_GRADE_SUMMARY_CHANGED, lambda u: {"grade": support.grade(u, float("nan"))}),
         (signals.COURSE_PASSING_STATUS_UPDATED, lambda u: {"course_passing_status": support.passing(u, "yes")}),

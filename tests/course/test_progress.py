@@ -85,7 +85,9 @@ class ProgressTestCase(TestCase):
     blocks_per_unit = 1
 
     def setUp(self):
-        standin_platform.make_course(COURSE_KEY, "Demo course", sections=2, units=2, blocks_per_unit=self.blocks_per_unit)
+        standin_platform.make_course(
+            COURSE_KEY, "Demo course", sections=2, units=2, blocks_per_unit=self.blocks_per_unit
+        )
         connection = LRSConnection(name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com")
         connection.key, connection.secret = "k", "s"
         connection.save()
