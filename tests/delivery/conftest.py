@@ -72,3 +72,35 @@ def enqueue(db):
         return enqueue_statements(statements, connection_id=connection.pk, course_key=course_key, user_id=user_id)
 
     return _enqueue
+
+
+@pytest.fixture(scope="session")
+def real_host_services(django_db_blocker):
+    """MariaDB, Redis and an SMTP server for the session (started once, ~3 s)."""
+    from tests.delivery.realhost import RealHost  # noqa: PLC0415
+
+    with django_db_blocker.unblock():
+        host = RealHost().start()
+    yield host
+    host.stop()
+
+
+@pytest.fixture
+def real_host(real_host_services, django_db_blocker, settings):
+    """One test on the deployed-like host: this process uses the workers' MariaDB and Redis broker."""
+    from tests.delivery.realhost import WORKER_SETTINGS, default_database, mysql_settings  # noqa: PLC0415
+    from tests.host.celery_app import app  # noqa: PLC0415
+
+    for name, value in WORKER_SETTINGS.items():
+        setattr(settings, name, value)
+    broker = app.conf.broker_url
+    app.close()
+    app.conf.broker_url = real_host_services.redis.url
+    with django_db_blocker.unblock(), default_database(mysql_settings(real_host_services.mariadb.port)):
+        real_host_services.reset()
+        try:
+            yield real_host_services
+        finally:
+            real_host_services.stop_workers()
+            app.close()
+            app.conf.broker_url = broker

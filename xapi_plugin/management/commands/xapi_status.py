@@ -1,0 +1,78 @@
+"""Print each LRS connection's status and outbox counts, then the plugin's counters."""
+
+import json
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from xapi_plugin.delivery.status import outbox_summary
+from xapi_plugin.metrics import read_counters
+from xapi_plugin.models import LRSConnection
+
+
+def _age(delta) -> str:
+    if delta is None:
+        return "-"
+    seconds = int(delta.total_seconds())
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(minutes)
+    return "".join(parts + [f"{seconds}s"])
+
+
+class Command(BaseCommand):
+    help = "Per LRS connection: status, pending, oldest pending age, held, rejected, expired; then counters."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="One JSON document instead of text.")
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        rows = []
+        for connection in LRSConnection.objects.order_by("name"):
+            summary = outbox_summary(connection.pk, now)
+            failing = connection.consecutive_failures > 0
+            rows.append(
+                {
+                    "id": connection.pk,
+                    "name": connection.name,
+                    "endpoint": connection.endpoint,
+                    "enabled": connection.enabled,
+                    "status": connection.status or "UNUSED",
+                    "detail": connection.last_failure_detail if failing else connection.last_success_detail,
+                    "since": connection.failing_since.isoformat() if failing and connection.failing_since else None,
+                    "next_attempt": connection.retry_at.isoformat() if failing and connection.retry_at else None,
+                    "pending": summary.pending,
+                    "held": summary.held,
+                    "rejected": summary.rejected,
+                    "expired": summary.expired,
+                    "delivered": summary.delivered,
+                    "oldest_pending_age_seconds": (
+                        int(summary.oldest_pending_age.total_seconds()) if summary.oldest_pending_age else None
+                    ),
+                    "oldest_pending_age": _age(summary.oldest_pending_age),
+                }
+            )
+        counters = read_counters()
+        if options["json"]:
+            self.stdout.write(json.dumps({"connections": rows, "counters": counters}, indent=2))
+            return
+        if not rows:
+            self.stdout.write("No LRS connections yet (Django admin > xAPI > LRS connections).")
+        for row in rows:
+            self.stdout.write(f"{row['name']} ({row['endpoint']}){'' if row['enabled'] else ' [disabled]'}")
+            status = row["status"]
+            if row["since"]:
+                status += f" since {row['since']}"
+            if row["next_attempt"]:
+                status += f", next attempt {row['next_attempt']}"
+            self.stdout.write(f"  status: {status}")
+            if row["detail"]:
+                self.stdout.write(f"  detail: {row['detail']}")
+            self.stdout.write(
+                f"  pending: {row['pending']}  held: {row['held']}  rejected: {row['rejected']}  "
+                f"expired: {row['expired']}  delivered: {row['delivered']}"
+            )
+            self.stdout.write(f"  oldest pending: {row['oldest_pending_age']}")
+        self.stdout.write("counters: " + " ".join(f"{name}={value}" for name, value in counters.items()))
