@@ -1,11 +1,13 @@
 """Retiring a learner through the platform's retirement signals leaves nothing of theirs in the plugin."""
 
 import json
+import uuid
 from unittest import mock
 
 import pytest
 from django.apps import apps
 from django.db import DatabaseError, OperationalError
+from django.test.utils import override_settings
 
 from tests.conftest import COURSE_KEY
 from tests.privacy.conftest import ACCOUNT_COURSE_KEY, STATES
@@ -122,18 +124,27 @@ def test_an_address_that_only_begins_like_the_learners_is_not_matched(privacy_co
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_claimed_row_deleted_by_retirement_is_not_recreated_by_the_worker(privacy_courses, make_learner):
+def test_rows_a_worker_claimed_before_retirement_are_not_recreated_when_it_records_the_outcome(
+    privacy_courses, make_learner
+):
+    from xapi_plugin.delivery.claims import claim_batch  # noqa: PLC0415
+    from xapi_plugin.delivery.outcomes import BatchResult, record_result  # noqa: PLC0415
+
     connection = privacy_courses()
     alice = make_learner("alice", connection, states=(OutboxState.PENDING,))
-    claimed = list(OutboxStatement.objects.filter(user_id=alice.user.pk))
+    bob = make_learner("bob", connection, states=(OutboxState.PENDING,))
+    claimed = claim_batch(connection.pk, 10)
+    assert len(claimed) == 4  # two rows each, one per course
+
     retirement.retire_learner(alice.user.pk)
-    # A worker recording its outcome by primary key after the POST finds nothing to update.
-    for row in claimed:
-        assert OutboxStatement.objects.filter(pk=row.pk).update(state=OutboxState.DELIVERED) == 0
-        row.state = OutboxState.DELIVERED
-        with pytest.raises(DatabaseError):
-            row.save(update_fields=["state"])
+    # The POST succeeded for the whole batch; the worker records it after the retirement.
+    counts = record_result(connection.pk, BatchResult(delivered=claimed, lrs_answered=True))
+
+    assert counts["delivered"] == 2
     assert not OutboxStatement.objects.filter(user_id=alice.user.pk).exists()
+    assert set(OutboxStatement.objects.values_list("user_id", "state").distinct()) == {
+        (bob.user.pk, OutboxState.DELIVERED)
+    }
 
 
 @pytest.mark.django_db
@@ -169,3 +180,40 @@ def test_a_signal_without_a_user_deletes_nothing_and_does_not_raise():
 
 def test_course_keys_used_by_the_fixtures_differ():
     assert COURSE_KEY != ACCOUNT_COURSE_KEY
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_after_retirement_delivery_sends_the_others_and_nothing_of_the_retired_learner(
+    local_lrs, privacy_courses, make_learner
+):
+    from xapi_plugin.delivery.runner import deliver_due  # noqa: PLC0415
+
+    salt = f"salt-{uuid.uuid4()}"  # account names unique to this test in the session's shared LRS
+    with override_settings(XAPI_ACTOR_ID_SALT=salt):
+        connection = privacy_courses(endpoint=local_lrs.endpoint)
+        alice = make_learner(f"alice-{uuid.uuid4().hex[:8]}", connection)
+        bob = make_learner(f"bob-{uuid.uuid4().hex[:8]}", connection)
+        bob_pending = set(
+            map(
+                str,
+                OutboxStatement.objects.filter(user_id=bob.user.pk, state=OutboxState.PENDING).values_list(
+                    "statement_id", flat=True
+                ),
+            )
+        )
+
+        platform.USER_RETIRE_LMS_CRITICAL.send(sender=AccountRetirementView, user=alice.user)
+        report = deliver_due(connection.pk)
+
+        assert report.delivered == len(bob_pending) == 2  # one pending statement per course
+        in_lrs = local_lrs.all_statements()
+        ids_in_lrs = {statement["id"] for statement in in_lrs}
+        assert bob_pending <= ids_in_lrs
+        assert not alice.all_statement_ids & ids_in_lrs
+        alice_names = {f"mailto:{alice.user.email}", opaque_account_name(alice.user.pk, salt)}
+        for statement in in_lrs:
+            actor = statement["actor"]
+            assert actor.get("mbox") not in alice_names
+            assert actor.get("account", {}).get("name") not in alice_names
+        _assert_nothing_names(alice)
