@@ -1,6 +1,7 @@
 """Database tables of the plugin: LRS connections, course settings, the outbox, viewing state.
 
-Each model carries Open edX PII annotations; ``tests/test_pii_annotations.py`` enforces them.
+Each model carries Open edX PII annotations; ``make pii_check`` (code-annotations, run by ``make test``)
+and ``tests/privacy/test_pii_annotations.py`` enforce them.
 """
 
 import uuid
