@@ -1,10 +1,12 @@
-"""Django admin for operators: LRS connections and course settings."""
+"""Django admin for operators: LRS connections, course settings, the delivery outbox."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
 
-from xapi_plugin.constants import AuthType
-from xapi_plugin.models import CourseSettings, LRSConnection
+from xapi_plugin.constants import AuthType, OutboxState
+from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement
 
 _KEEP_HINT = "Leave blank to keep the stored value. Stored encrypted; never shown again."
 
@@ -93,10 +95,36 @@ class LRSConnectionAdmin(admin.ModelAdmin):
                     "last_success_detail",
                     "last_failure_at",
                     "last_failure_detail",
+                    "consecutive_failures",
+                    "failing_since",
+                    "retry_at",
                 ]
             },
         ),
     ]
+    actions = ["test_connection"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "consecutive_failures", "failing_since", "retry_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and obj.consecutive_failures:
+            # The operator may have fixed what failed: probe at once instead of after the backoff.
+            _probe_soon(obj)
+
+    @admin.action(description="Test connection (GET /about, then an authenticated GET /statements)")
+    def test_connection(self, request, queryset):
+        from xapi_plugin.delivery.lrs_client import LRSClient  # noqa: PLC0415
+
+        for connection in queryset:
+            checks = LRSClient(connection).check()
+            passed = all(ok for _, ok, _ in checks) and len(checks) == 2
+            summary = "; ".join(f"{name}: {'ok' if ok else 'FAILED'} ({detail})" for name, ok, detail in checks)
+            level = messages.SUCCESS if passed else messages.ERROR
+            self.message_user(request, f"{connection.name}: {summary}", level)
+            if passed and connection.consecutive_failures:
+                _probe_soon(connection)
 
     @admin.display(description="Credentials stored")
     def credentials_stored(self, obj: LRSConnection) -> str:
@@ -114,3 +142,90 @@ class CourseSettingsAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "connection", "actor_mode", "source"]
     search_fields = ["course_key"]
     readonly_fields = ["source", "studio_error", "modified"]
+
+
+def _probe_soon(connection: LRSConnection) -> None:
+    """Let a failing connection's next probe happen now and queue delivery for it."""
+    from xapi_plugin.delivery.tasks import schedule_delivery  # noqa: PLC0415
+
+    LRSConnection.objects.filter(pk=connection.pk, consecutive_failures__gt=0).update(retry_at=timezone.now())
+    try:
+        schedule_delivery(connection.pk)
+    except Exception:  # noqa: BLE001 - the periodic sweep queues it anyway
+        pass
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    """Filter by state, showing how many rows each state has (within the other filters)."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        counts = dict(OutboxStatement.objects.values_list("state").annotate(n=Count("id")).order_by())
+        return [(value, f"{label} ({counts.get(value, 0)})") for value, label in OutboxState.CHOICES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
+
+
+@admin.register(OutboxStatement)
+class OutboxStatementAdmin(admin.ModelAdmin):
+    """The delivery outbox: what waits, what the LRS answered; rejected and expired rows can be retried."""
+
+    list_display = [
+        "statement_id",
+        "connection",
+        "course_key",
+        "verb",
+        "state",
+        "attempts",
+        "created",
+        "next_attempt_at",
+        "delivered_at",
+        "last_status_code",
+        "short_answer",
+    ]
+    list_filter = [OutboxStateFilter, "connection", "course_key", "verb"]
+    search_fields = ["=statement_id", "course_key"]
+    list_select_related = ["connection"]
+    date_hierarchy = "created"
+    readonly_fields = [
+        "connection",
+        "course_key",
+        "user_id",
+        "statement_id",
+        "verb",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "created",
+        "delivered_at",
+        "last_status_code",
+        "last_answer",
+        "payload",
+    ]
+    actions = ["retry_statements"]
+
+    def has_add_permission(self, request):
+        return False  # rows come from producers only
+
+    @admin.display(description="LRS answer")
+    def short_answer(self, obj: OutboxStatement) -> str:
+        return obj.last_answer if len(obj.last_answer) <= 80 else obj.last_answer[:79] + "…"
+
+    @admin.action(description="Retry selected rejected, expired or held statements (sends the stored bytes again)")
+    def retry_statements(self, request, queryset):
+        from xapi_plugin.delivery.tasks import schedule_delivery  # noqa: PLC0415
+
+        retryable = queryset.filter(state__in=[OutboxState.REJECTED, OutboxState.EXPIRED, OutboxState.HELD])
+        connection_ids = set(retryable.values_list("connection_id", flat=True))
+        count = retryable.update(state=OutboxState.PENDING, next_attempt_at=timezone.now(), attempts=0)
+        for connection_id in connection_ids:
+            try:
+                schedule_delivery(connection_id)
+            except Exception:  # noqa: BLE001 - the periodic sweep queues it anyway
+                pass
+        skipped = queryset.count() - count
+        note = f"; {skipped} pending or delivered rows left alone" if skipped else ""
+        self.message_user(request, f"{count} statements queued for delivery again{note}.", messages.SUCCESS)

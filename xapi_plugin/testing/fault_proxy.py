@@ -180,7 +180,7 @@ class FaultProxy:
 
     def _fault_for(self, record: ProxiedRequest, handler) -> tuple[int, dict, dict] | None:
         """The faulty answer to give instead of forwarding, if any: (status, body, headers)."""
-        if self.require_token:
+        if self.require_token and not record.path.endswith("/about"):  # /about needs no credentials
             authorization = handler.headers.get("Authorization", "")
             token = authorization[7:] if authorization.startswith("Bearer ") else ""
             with self.lock:
