@@ -20,7 +20,7 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from xapi_plugin import platform, studio_settings
-from xapi_plugin.constants import ActorMode, BeaconInterval, OutboxState
+from xapi_plugin.constants import ActorMode, BeaconInterval, ConnectionStatus, OutboxState
 from xapi_plugin.course_settings import get_course_settings
 
 #: How many days of statements the page counts unless ``?days=`` says otherwise.
@@ -130,7 +130,8 @@ def _connection_status(connection_id: int | None) -> dict | None:
         "name": connection.name,
         "enabled": connection.enabled,
         "status": connection.get_status_display(),
-        "is_error": connection.status in ("CANT_CONNECT", "SERVER_ERROR", "AUTH_ERROR"),
+        "is_error": connection.status in ConnectionStatus.ERRORS,
+        "is_ok": connection.status == ConnectionStatus.OK,
         "status_changed_at": connection.status_changed_at,
         "last_success_at": connection.last_success_at,
         "last_failure_at": connection.last_failure_at,

@@ -76,9 +76,11 @@
     video.addEventListener("loadedmetadata", onLoaded);
     video.addEventListener("play", function () {
       onLoaded();
-      lastPosition = video.currentTime;
-      scheduleFrom(video.currentTime);
-      send("play");
+      // The event runs a moment after playback resumed: report where it resumed from.
+      var from = Math.abs(video.currentTime - lastPosition) < 0.3 ? lastPosition : video.currentTime;
+      lastPosition = from;
+      scheduleFrom(from);
+      send("play", {position: from});
     });
     video.addEventListener("pause", function () {
       if (!video.ended && !video.seeking) { send("pause"); }
