@@ -13,6 +13,8 @@ both turn a platform signal into course statements the same way:
 """
 
 import logging
+import time
+from collections import OrderedDict
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -21,7 +23,7 @@ from xapi_plugin import metrics, platform
 from xapi_plugin.conf import lms_root_url
 from xapi_plugin.course_settings import CourseXapiSettings, get_course_settings
 from xapi_plugin.delivery.outbox import enqueue_statements
-from xapi_plugin.learners import get_learner_identity
+from xapi_plugin.learners import LearnerIdentity, get_learner_identity
 from xapi_plugin.statements.course import CourseBasis
 from xapi_plugin.statements.formatting import language_tag
 
@@ -48,14 +50,47 @@ def locked_state(user_id: int, course_key: str):
     from xapi_plugin.models import LearnerCourseState  # noqa: PLC0415
 
     rows = LearnerCourseState.objects.select_for_update()
-    state = rows.filter(user_id=user_id, course_key=course_key).first()
-    if state is not None:
-        return state
+    found = list(rows.filter(user_id=user_id, course_key=course_key)[:1])  # no ORDER BY, unlike first()
+    if found:
+        return found[0]
     try:
         with transaction.atomic():
             return LearnerCourseState.objects.create(user_id=user_id, course_key=course_key)
     except IntegrityError:  # created concurrently: use that one
         return rows.get(user_id=user_id, course_key=course_key)
+
+
+# A learner's agent and registration never change once stored (``learners.py``), so each process
+# keeps recently used ones for a minute: one database read less per statement in a learner's
+# busy minutes. Bounded, and short-lived so that retirement (which deletes the stored agent in
+# whichever process runs it) is not outlived for long; ``forget_learner`` clears this process.
+IDENTITY_CACHE_SECONDS = 60
+IDENTITY_CACHE_SIZE = 10_000
+_identities: OrderedDict[tuple[int, str], tuple[float, LearnerIdentity]] = OrderedDict()
+
+
+def learner_identity(user_id: int, course_key: str, settings: CourseXapiSettings, email: str | None = None):
+    """``learners.get_learner_identity`` behind the per-process cache described above."""
+    key = (user_id, course_key)
+    now = time.monotonic()
+    hit = _identities.get(key)
+    if hit is not None and now - hit[0] < IDENTITY_CACHE_SECONDS:
+        return hit[1]
+    identity = get_learner_identity(user_id, course_key, settings, email=email)
+    _identities[key] = (now, identity)
+    _identities.move_to_end(key)
+    while len(_identities) > IDENTITY_CACHE_SIZE:
+        _identities.popitem(last=False)
+    return identity
+
+
+def forget_learner(user_id: int | None = None) -> None:
+    """Drop cached identities of one learner (all learners when None) in this process."""
+    if user_id is None:
+        _identities.clear()
+        return
+    for key in [key for key in _identities if key[0] == user_id]:
+        del _identities[key]
 
 
 def course_basis(
@@ -77,7 +112,7 @@ def course_basis(
     """
     if outline is None:
         outline = platform.get_course_outline(course_key)
-    identity = get_learner_identity(user_id, course_key, settings, email=email)
+    identity = learner_identity(user_id, course_key, settings, email=email)
     return CourseBasis(
         actor=identity.agent,
         registration=identity.registration,

@@ -261,3 +261,36 @@ class CourseBuildersTest(SimpleTestCase):
             self.assertNotIn("null", text)
             self.assertFalse(re.search(r"\{\}|\[\]", text), text)
             assert_valid_xapi(statement)
+
+
+class IdentityCacheTest(TestCase):
+    """The per-process identity cache of the course receivers: saves a read, bounded, forgettable."""
+
+    def setUp(self):
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+        self.user = get_user_model().objects.create(username="ada", email="ada@example.com")
+
+    def test_second_use_reads_nothing_and_forget_reads_again(self):
+        from xapi_plugin import learner_state  # noqa: PLC0415
+
+        first = learner_state.learner_identity(self.user.id, "course-v1:A+B+C", _settings())
+        with self.assertNumQueries(0):
+            self.assertEqual(learner_state.learner_identity(self.user.id, "course-v1:A+B+C", _settings()), first)
+        learner_state.forget_learner(self.user.id)
+        with self.assertNumQueries(1):
+            self.assertEqual(learner_state.learner_identity(self.user.id, "course-v1:A+B+C", _settings()), first)
+
+    def test_entries_expire_and_the_cache_is_bounded(self):
+        from unittest import mock  # noqa: PLC0415
+
+        from xapi_plugin import learner_state  # noqa: PLC0415
+
+        with mock.patch.object(learner_state, "IDENTITY_CACHE_SECONDS", 0):
+            learner_state.learner_identity(self.user.id, "course-v1:A+B+C", _settings())
+            with self.assertNumQueries(1):
+                learner_state.learner_identity(self.user.id, "course-v1:A+B+C", _settings())
+        with mock.patch.object(learner_state, "IDENTITY_CACHE_SIZE", 3):
+            for n in range(5):
+                learner_state.learner_identity(self.user.id, f"course-v1:A+B+C{n}", _settings())
+            self.assertEqual(len(learner_state._identities), 3)
