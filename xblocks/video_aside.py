@@ -29,6 +29,7 @@ from xblock.core import XBlock, XBlockAside
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Integer, Scope
 
+from xapi_plugin.live_playback import note_aside_reporting
 from xblocks import beacon_guard
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ class VideoXapiAside(XBlockAside):
         if not verdict.accepted:
             log.info("xAPI video report refused (%s): %s", verdict.status, verdict.reason)
             raise JsonHandlerError(verdict.status, verdict.reason)
+        note_aside_reporting(user_id, video_key)
         queued = feed_viewing_state(user_id, self.course_key, video_key, page_key, report)
         return {"accepted": True, "queued": queued}
 

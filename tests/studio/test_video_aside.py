@@ -207,6 +207,17 @@ def test_playback_reports_feed_viewing_state(tracked, learner, clock):
     assert completed["context"]["extensions"]["https://w3id.org/xapi/video/extensions/completion-threshold"] == 0.75
 
 
+def test_accepted_reports_note_live_playback(tracked, learner, staff, clock):
+    from xapi_plugin.live_playback import aside_is_reporting  # noqa: PLC0415
+
+    assert not aside_is_reporting(learner.pk, VIDEO)
+    call(tracked, "beacon", report("position", 1, 3.0))  # refused (409): no note
+    assert not aside_is_reporting(learner.pk, VIDEO)
+    call(tracked, "beacon", report("load", 2, 0.0))
+    assert aside_is_reporting(learner.pk, VIDEO)
+    assert not aside_is_reporting(staff.pk, VIDEO) and not aside_is_reporting(learner.pk, OTHER_VIDEO)
+
+
 def test_user_comes_from_runtime_not_payload(tracked, learner, staff, clock):
     payload = report("play", 1, 0.0, user_id=staff.pk, user="author")
     assert call(tracked, "beacon", payload)[0] == 200
