@@ -124,7 +124,7 @@ def _report_enrolment(event: _Event, enrollment, *, active: bool) -> None:
         return
     mode = getattr(enrollment, "mode", None) or None
     with transaction.atomic():
-        state = locked_state(user_id, course_key)
+        state = locked_state(user_id, course_key, "enrolled")
         # Unknown (None) counts as "not said": a learner enrolled before xAPI was on can still leave.
         if state.enrolled is active:
             return
@@ -142,8 +142,7 @@ def _report_enrolment(event: _Event, enrollment, *, active: bool) -> None:
         else:
             statement = course_statements.unregistered(basis, event.statement_id(VERB_UNREGISTERED), mode)
         enqueue([statement], settings, course_key, user_id)
-        state.enrolled = active
-        state.save(update_fields=["enrolled", "modified"])
+        state.save(enrolled=active)
 
 
 @_never_raises
@@ -192,7 +191,7 @@ def persistent_grade_summary_changed_receiver(event: _Event, grade=None, **kwarg
         return
     percent = course_statements.clamp_fraction(percent)
     with transaction.atomic():
-        state = locked_state(user_id, course_key)
+        state = locked_state(user_id, course_key, "grade_percent", "letter_grade")
         if state.grade_percent == percent and state.letter_grade == letter:
             return
         basis = course_basis(
@@ -205,8 +204,7 @@ def persistent_grade_summary_changed_receiver(event: _Event, grade=None, **kwarg
         )
         statement = course_statements.earned(basis, event.statement_id(VERB_EARNED), percent, letter)
         enqueue([statement], settings, course_key, user_id)
-        state.grade_percent, state.letter_grade = percent, letter
-        state.save(update_fields=["grade_percent", "letter_grade", "modified"])
+        state.save(grade_percent=percent, letter_grade=letter)
 
 
 def _report_passing(event: _Event, status) -> None:
@@ -229,7 +227,7 @@ def _report_passing(event: _Event, status) -> None:
     if settings is None:
         return
     with transaction.atomic():
-        state = locked_state(user_id, course_key)
+        state = locked_state(user_id, course_key, "passing", "grade_percent")
         if state.passing is is_passing:
             return
         basis = course_basis(
@@ -246,8 +244,7 @@ def _report_passing(event: _Event, status) -> None:
         # The grade is known when an earned statement was sent for it (grades usually come first).
         statement = course_statements.passed_or_failed(basis, event.statement_id(verb), is_passing, state.grade_percent)
         enqueue([statement], settings, course_key, user_id)
-        state.passing = is_passing
-        state.save(update_fields=["passing", "modified"])
+        state.save(passing=is_passing)
 
 
 def _has_own_settings(course_key: str) -> bool:
@@ -286,7 +283,7 @@ def _report_certificate(event: _Event, certificate) -> None:
         return
     milestone = f"certificate:{mode}"
     with transaction.atomic():
-        state = locked_state(user_id, course_key)
+        state = locked_state(user_id, course_key, "completed")
         if milestone in state.completed:
             return
         basis = course_basis(
@@ -302,8 +299,7 @@ def _report_certificate(event: _Event, certificate) -> None:
             basis, event.statement_id(VERB_COMPLETED), course_statements.CertificateInfo(mode=mode)
         )
         enqueue([statement], settings, course_key, user_id)
-        state.completed = [*state.completed, milestone]
-        state.save(update_fields=["completed", "modified"])
+        state.save(completed=[*state.completed, milestone])
 
 
 @_never_raises

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from xapi_plugin import metrics, platform
 from xapi_plugin.conf import lms_root_url
@@ -41,23 +42,43 @@ def statement_target(course_key: str, event_name: str, event_id: str) -> CourseX
     return settings
 
 
-def locked_state(user_id: int, course_key: str):
-    """The learner's state row in the course, created if missing and locked until the transaction ends.
+class LockedState:
+    """Some fields of a learner's state row, read under its lock; :meth:`save` writes changes back.
+
+    Only the fields a receiver needs are read: every column costs parsing time in the driver.
+    """
+
+    def __init__(self, pk: int, values: dict):
+        self.pk = pk
+        self.__dict__.update(values)
+
+    def save(self, **values) -> None:
+        from xapi_plugin.models import LearnerCourseState  # noqa: PLC0415
+
+        LearnerCourseState.objects.filter(pk=self.pk).update(modified=timezone.now(), **values)
+        self.__dict__.update(values)
+
+
+def locked_state(user_id: int, course_key: str, *fields: str) -> LockedState:
+    """``fields`` of the learner's state row in the course, created if missing and locked until the
+    transaction ends.
 
     Call inside ``transaction.atomic()``: the lock serialises concurrent signals for one learner
     and course (SQLite has no row locks; its writes are serialised anyway).
     """
     from xapi_plugin.models import LearnerCourseState  # noqa: PLC0415
 
-    rows = LearnerCourseState.objects.select_for_update()
-    found = list(rows.filter(user_id=user_id, course_key=course_key)[:1])  # no ORDER BY, unlike first()
-    if found:
-        return found[0]
-    try:
-        with transaction.atomic():
-            return LearnerCourseState.objects.create(user_id=user_id, course_key=course_key)
-    except IntegrityError:  # created concurrently: use that one
-        return rows.get(user_id=user_id, course_key=course_key)
+    rows = LearnerCourseState.objects.select_for_update().filter(user_id=user_id, course_key=course_key)
+    found = list(rows.values_list("pk", *fields)[:1])  # no ORDER BY, unlike first()
+    if not found:
+        try:
+            with transaction.atomic():
+                row = LearnerCourseState.objects.create(user_id=user_id, course_key=course_key)
+            return LockedState(row.pk, {field: getattr(row, field) for field in fields})
+        except IntegrityError:  # created concurrently: use that one
+            found = list(rows.values_list("pk", *fields)[:1])
+    pk, *values = found[0]
+    return LockedState(pk, dict(zip(fields, values, strict=True)))
 
 
 # A learner's agent and registration never change once stored (``learners.py``), so each process

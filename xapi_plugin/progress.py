@@ -113,7 +113,7 @@ def report_progress(source: CompletionSource) -> int:
         return 0
     with transaction.atomic():
         progress = compute_progress(outline, platform.get_completed_blocks(source.user_id, source.course_key))
-        state = locked_state(source.user_id, source.course_key)
+        state = locked_state(source.user_id, source.course_key, "progress", "completed")
         changes = _changes(progress, state.progress, set(state.completed))
         if not changes:
             return 0
@@ -126,6 +126,7 @@ def report_progress(source: CompletionSource) -> int:
             outline=outline,
         )
         statements = []
+        reported, completed = dict(state.progress), list(state.completed)
         for key, section, value, newly_complete in changes:
             section_ref = (section.usage_key, section.display_name) if section else None
             statements.append(
@@ -134,10 +135,10 @@ def report_progress(source: CompletionSource) -> int:
             if newly_complete:
                 completed_id = milestone_id(source.user_id, source.course_key, key)
                 statements.append(course_statements.completed(basis, completed_id, section_ref))
-                state.completed = [*state.completed, key]
-            state.progress = {**state.progress, key: value}
+                completed.append(key)
+            reported[key] = value
         enqueue(statements, settings, source.course_key, source.user_id)
-        state.save(update_fields=["progress", "completed", "modified"])
+        state.save(progress=reported, completed=completed)
     return len(statements)
 
 
