@@ -13,6 +13,7 @@ schedule) and by ``./manage.py lms xapi_purge``.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -58,8 +59,13 @@ def expired_viewing_states(now: datetime, period: timedelta) -> QuerySet:
     )
 
 
-def delete_in_batches(queryset: QuerySet, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
-    """Delete the rows of ``queryset``, ``batch_size`` primary keys at a time; returns how many went."""
+def delete_in_batches(
+    queryset: QuerySet, batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None
+) -> int:
+    """Delete the rows of ``queryset``, ``batch_size`` primary keys at a time; returns how many went.
+
+    ``on_batch(count)`` is called after each batch's DELETE (progress, benchmarks).
+    """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     deleted = 0
@@ -70,6 +76,8 @@ def delete_in_batches(queryset: QuerySet, batch_size: int = DEFAULT_BATCH_SIZE) 
         # The condition again: a row updated since the select is not ours to delete any more.
         count, _ = queryset.filter(pk__in=ids).delete()
         deleted += count
+        if on_batch is not None:
+            on_batch(count)
         if len(ids) < batch_size:
             return deleted
 
