@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.db import OperationalError, transaction
 from django.db.models import Q
 
@@ -75,8 +76,6 @@ def models_keyed_by_user() -> list[type]:
     Found by introspection, so a model added later is covered without touching this module
     (``tests/privacy`` checks that every model annotated ``.. pii_retirement: local_api`` is).
     """
-    from django.apps import apps  # noqa: PLC0415
-
     return [
         model
         for model in apps.get_app_config("xapi_plugin").get_models()
