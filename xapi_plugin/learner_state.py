@@ -12,12 +12,14 @@ both turn a platform signal into course statements the same way:
 4. :func:`enqueue` hands the statements to the outbox, in the same transaction as the state.
 """
 
+import json
 import logging
 import time
 from collections import OrderedDict
 from datetime import datetime
+from functools import lru_cache
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from xapi_plugin import metrics, platform
@@ -42,20 +44,71 @@ def statement_target(course_key: str, event_name: str, event_id: str) -> CourseX
     return settings
 
 
-class LockedState:
-    """Some fields of a learner's state row, read under its lock; :meth:`save` writes changes back.
+# The state row is read and written on every course signal, so these two statements are written
+# out once per database and field list instead of being compiled by the ORM each time (the ORM
+# spends ~10x the database's time on them). Creation, which happens once, goes through the ORM.
+_JSON_FIELDS = frozenset({"progress", "completed"})
+_BOOLEAN_FIELDS = frozenset({"enrolled", "passing"})
 
-    Only the fields a receiver needs are read: every column costs parsing time in the driver.
-    """
+
+def _state_model():
+    from xapi_plugin.models import LearnerCourseState  # noqa: PLC0415
+
+    return LearnerCourseState
+
+
+def _database():
+    return connections[router.db_for_write(_state_model())]
+
+
+@lru_cache(maxsize=64)
+def _select_sql(alias: str, fields: tuple[str, ...]) -> str:
+    database, meta = connections[alias], _state_model()._meta
+    quote = database.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("id", *fields))
+    lock = " FOR UPDATE" if database.features.has_select_for_update else ""
+    return (
+        f"SELECT {columns} FROM {quote(meta.db_table)} "
+        f"WHERE {quote('user_id')} = %s AND {quote('course_key')} = %s{lock}"
+    )
+
+
+@lru_cache(maxsize=64)
+def _update_sql(alias: str, fields: tuple[str, ...]) -> str:
+    database, meta = connections[alias], _state_model()._meta
+    quote = database.ops.quote_name
+    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in ("modified", *fields))
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+
+
+def _from_db(name: str, value):
+    if value is None:
+        return None
+    if name in _JSON_FIELDS:
+        return json.loads(value) if isinstance(value, str | bytes) else value
+    if name in _BOOLEAN_FIELDS:
+        return bool(value)
+    return value
+
+
+def _to_db(name: str, value):
+    return json.dumps(value) if name in _JSON_FIELDS and value is not None else value
+
+
+class LockedState:
+    """Some fields of a learner's state row, read under its lock; :meth:`save` writes changes back."""
 
     def __init__(self, pk: int, values: dict):
         self.pk = pk
         self.__dict__.update(values)
 
     def save(self, **values) -> None:
-        from xapi_plugin.models import LearnerCourseState  # noqa: PLC0415
-
-        LearnerCourseState.objects.filter(pk=self.pk).update(modified=timezone.now(), **values)
+        database = _database()
+        names = tuple(values)
+        modified = database.ops.adapt_datetimefield_value(timezone.now())
+        params = [modified, *(_to_db(name, values[name]) for name in names), self.pk]
+        with database.cursor() as cursor:
+            cursor.execute(_update_sql(database.alias, names), params)
         self.__dict__.update(values)
 
 
@@ -66,19 +119,22 @@ def locked_state(user_id: int, course_key: str, *fields: str) -> LockedState:
     Call inside ``transaction.atomic()``: the lock serialises concurrent signals for one learner
     and course (SQLite has no row locks; its writes are serialised anyway).
     """
-    from xapi_plugin.models import LearnerCourseState  # noqa: PLC0415
-
-    rows = LearnerCourseState.objects.select_for_update().filter(user_id=user_id, course_key=course_key)
-    found = list(rows.values_list("pk", *fields)[:1])  # no ORDER BY, unlike first()
-    if not found:
-        try:
-            with transaction.atomic():
-                row = LearnerCourseState.objects.create(user_id=user_id, course_key=course_key)
-            return LockedState(row.pk, {field: getattr(row, field) for field in fields})
-        except IntegrityError:  # created concurrently: use that one
-            found = list(rows.values_list("pk", *fields)[:1])
-    pk, *values = found[0]
-    return LockedState(pk, dict(zip(fields, values, strict=True)))
+    database = _database()
+    sql = _select_sql(database.alias, fields)
+    with database.cursor() as cursor:
+        cursor.execute(sql, [user_id, course_key])
+        row = cursor.fetchone()
+        if row is None:
+            model = _state_model()
+            try:
+                with transaction.atomic(using=database.alias):
+                    created = model.objects.using(database.alias).create(user_id=user_id, course_key=course_key)
+                return LockedState(created.pk, {name: getattr(created, name) for name in fields})
+            except IntegrityError:  # created concurrently: use that one (now locked by us)
+                cursor.execute(sql, [user_id, course_key])
+                row = cursor.fetchone()
+    pk, *values = row
+    return LockedState(pk, {name: _from_db(name, value) for name, value in zip(fields, values, strict=True)})
 
 
 # A learner's agent and registration never change once stored (``learners.py``), so each process
