@@ -114,3 +114,17 @@ def assert_independently_valid(statements: list[dict], lrs) -> None:
         to_post.append(statement)
     accepted = assert_lrs_accepts(lrs.endpoint, lrs.auth, to_post)
     assert accepted == [statement["id"] for statement in to_post]
+
+
+class EveryStatementValidated:
+    """Test-case mixin: after each test, every statement left in the outbox is checked independently.
+
+    Needs the ``lrs_for_class`` fixture (``self.lrs``). Runs before the test's transaction is
+    rolled back, so it sees what the test produced, whatever the test itself asserted.
+    """
+
+    def tearDown(self):
+        statements = outbox()
+        if statements:
+            assert_independently_valid(statements, self.lrs)
+        super().tearDown()

@@ -35,7 +35,9 @@ def send(signal, **payload):
     signal.send_event(send_robust=False, time=SENT_AT, **payload)
 
 
-class CourseStatementsTestCase(TestCase):
+@pytest.mark.integration
+@pytest.mark.usefixtures("lrs_for_class")
+class CourseStatementsTestCase(support.EveryStatementValidated, TestCase):
     """A course with xAPI on (email actors), a learner, the stand-in platform's outline."""
 
     actor_mode = ActorMode.EMAIL

@@ -79,7 +79,9 @@ class ComputeProgressTest(SimpleTestCase):
         self.assertIsNone(compute_progress(outline(sections), {"x"}))
 
 
-class ProgressTestCase(TestCase):
+@pytest.mark.integration
+@pytest.mark.usefixtures("lrs_for_class")
+class ProgressTestCase(support.EveryStatementValidated, TestCase):
     """A course of 2 sections x 2 units (each unit one problem unless said otherwise), xAPI on."""
 
     blocks_per_unit = 1
