@@ -139,5 +139,5 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value: {value!r}")
         time.sleep(interval)

@@ -160,7 +160,7 @@ def test_400_for_one_statement_of_a_batch(real_host, proxy, fresh_lrs):
 def test_worker_sigkilled_mid_batch_loses_and_duplicates_nothing(real_host, proxy, fresh_lrs):
     connection = _connection(proxy.endpoint)
     # The LRS stores the batch, then the answer is slow: the worker dies before it hears it.
-    proxy.response_delay = 2.0
+    proxy.response_delay = 2.5  # below the workers' 3 s read timeout
     statements = make_statements(150)
     _enqueue(connection, statements)
     doomed = real_host.start_worker("doomed")
@@ -173,7 +173,12 @@ def test_worker_sigkilled_mid_batch_loses_and_duplicates_nothing(real_host, prox
     wait_for(lambda: _all_delivered(connection, 150), 40, "delivery after the kill")
     assert_lrs_holds_exactly(fresh_lrs, [s["id"] for s in statements])
     resent = [r for r in proxy.statement_posts() if set(first_batch) & set(r.statement_ids)]
-    assert len(resent) >= 2, "the batch the dead worker sent must have been sent again"
+    assert len(resent) >= 2, (
+        "the batch the dead worker sent must have been sent again; posts: "
+        + str([(len(r.statement_ids), r.status, r.forwarded) for r in proxy.statement_posts()])
+        + "\n"
+        + doomed.log_text()[-3000:]
+    )
 
 
 def test_two_workers_claim_at_once_and_never_send_a_row_twice(real_host, proxy, fresh_lrs):

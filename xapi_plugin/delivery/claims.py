@@ -74,3 +74,14 @@ def claim_batch(
             log.debug("claim on connection %s retried after %s", connection_id, type(error).__name__)
             time.sleep(0.05 * (attempt + 1))
     return []
+
+
+def release_claims(rows: list[ClaimedRow]) -> int:
+    """Give back rows claimed but never sent: due again at once, the attempt not counted."""
+    from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
+
+    if not rows:
+        return 0
+    return OutboxStatement.objects.filter(pk__in=[row.pk for row in rows], state=OutboxState.PENDING).update(
+        next_attempt_at=timezone.now(), attempts=F("attempts") - 1
+    )

@@ -72,7 +72,7 @@ def _pks(rows: list[ClaimedRow]) -> list[int]:
     return [row.pk for row in rows]
 
 
-def record_result(connection_id: int, result: BatchResult) -> dict:
+def record_result(connection_id: int, result: BatchResult, seen=None) -> dict:
     """Write row states and the connection's status for one batch; returns counts and flags.
 
     Keys: delivered, rejected, retried, held, expired (row counts), recovered, failed (bools).
@@ -102,7 +102,7 @@ def record_result(connection_id: int, result: BatchResult) -> dict:
         )
     if result.failure is None:
         if result.lrs_answered:
-            counts["recovered"] = status.record_success(connection_id, _success_detail(counts))
+            counts["recovered"] = status.record_success(connection_id, _success_detail(counts), seen=seen)
         counts["failed"] = False
         return counts
 

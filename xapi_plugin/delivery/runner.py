@@ -6,6 +6,7 @@
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils import timezone
 from xapi_plugin.conf import get_setting
 from xapi_plugin.constants import ConnectionStatus, OutboxState
 from xapi_plugin.delivery import alerts, status
-from xapi_plugin.delivery.claims import claim_batch
+from xapi_plugin.delivery.claims import claim_batch, release_claims
 from xapi_plugin.delivery.lrs_client import Answer, LRSClient, Outcome
 from xapi_plugin.delivery.outcomes import BatchResult, record_result, send_with_bisection
 
@@ -53,6 +54,15 @@ def _probe_without_rows(client: LRSClient) -> BatchResult:
     return result
 
 
+@dataclass
+class _InFlight:
+    """A batch whose POST runs in the sender thread while the loop prepares the next one."""
+
+    rows: list
+    connection: object
+    future: Future
+
+
 def deliver_due(
     connection_id: int,
     limit: int | None = None,
@@ -67,56 +77,88 @@ def deliver_due(
     is backing off (one probe per ``retry_at``), or when it is disabled. ``on_batch`` is called
     after each batch (progress bars); ``on_full_batch`` after a full batch is claimed (the task
     uses it to let another worker help with a backlog).
+
+    While the connection is healthy the database work is overlapped with the HTTP request: one
+    batch is posted (in a sender thread) while the previous one is recorded and the next one
+    claimed; still only one request at a time. A failing connection gets one synchronous probe.
     """
     from xapi_plugin.models import LRSConnection  # noqa: PLC0415
 
     report = DeliveryReport(connection_id)
     batch_size = max(1, int(get_setting("XAPI_BATCH_SIZE")))
     deadline = time.monotonic() + time_budget if time_budget else None
-    while True:
-        if limit is not None and report.attempted >= limit:
-            report.stopped = "limit"
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            report.stopped = "time budget"
-            break
-        connection = LRSConnection.objects.filter(pk=connection_id).first()
-        if connection is None or not connection.enabled:
-            report.stopped = "disabled" if connection else "no such connection"
-            break
-        now = timezone.now()
-        probing = status.is_failing(connection)
-        if probing and not status.take_probe(connection, now):
-            report.stopped = "backing off"
-            break
-        size = batch_size if limit is None else min(batch_size, limit - report.attempted)
-        states = (OutboxState.PENDING, OutboxState.HELD) if probing else (OutboxState.PENDING,)
-        rows = claim_batch(connection_id, size, states=states, now=now)
-        client = LRSClient(connection)
-        if not rows and not probing:
-            report.stopped = "done"
-            break
-        if len(rows) == size and on_full_batch is not None and report.batches == 0:
-            on_full_batch(connection_id)
-        result = _probe_without_rows(client) if not rows else None
-        if result is None:
-            result = send_with_bisection(client.post_statements, rows)
-        counts = record_result(connection_id, result)
+    claimed = 0
+    in_flight: _InFlight | None = None
+
+    def settle(rows, connection, result: BatchResult) -> dict:
+        counts = record_result(connection_id, result, seen=connection)
         report.batches += 1
         report.requests += result.requests
         for name in ("delivered", "rejected", "retried", "held", "expired"):
             setattr(report, name, getattr(report, name) + counts[name])
         if on_batch is not None:
             on_batch(report)
-        if counts["failed"]:
-            alerts.notify_failure(connection_id)
-            report.stopped = "failing"
-            break
         if counts["recovered"]:
             log.info("LRS connection %s works again", connection_id)
-        if not rows:
-            report.stopped = "done"
-            break
+        return counts
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xapi-sender") as sender:
+        while True:
+            stop, rows, probing, connection = "", [], False, None
+            if limit is not None and claimed >= limit:
+                stop = "limit"
+            elif deadline is not None and time.monotonic() > deadline:
+                stop = "time budget"
+            else:
+                connection = LRSConnection.objects.filter(pk=connection_id).first()
+                if connection is None or not connection.enabled:
+                    stop = "disabled" if connection else "no such connection"
+                else:
+                    probing = status.is_failing(connection)
+                    now = timezone.now()
+                    if probing and (in_flight is not None or not status.take_probe(connection, now)):
+                        stop = "backing off"  # another worker saw a failure, or another probe runs
+                    else:
+                        size = batch_size if limit is None else min(batch_size, limit - claimed)
+                        states = (OutboxState.PENDING, OutboxState.HELD) if probing else (OutboxState.PENDING,)
+                        rows = claim_batch(connection_id, size, states=states, now=now)
+                        claimed += len(rows)
+                        if not rows and not probing:
+                            stop = "done"
+                        elif len(rows) == size and on_full_batch is not None and report.batches == 0:
+                            on_full_batch(connection_id)
+            if in_flight is not None:
+                previous, in_flight = in_flight, None
+                result = previous.future.result()
+                if result.failure is None and not stop and not probing:
+                    # The next batch goes out at once; the previous one is recorded meanwhile.
+                    future = sender.submit(send_with_bisection, LRSClient(connection).post_statements, rows)
+                    in_flight = _InFlight(rows, connection, future)
+                counts = settle(previous.rows, previous.connection, result)
+                if in_flight is not None:
+                    continue
+                if counts["failed"]:
+                    release_claims(rows)  # claimed for the next round, never sent
+                    alerts.notify_failure(connection_id)
+                    report.stopped = "failing"
+                    break
+            if stop:
+                report.stopped = stop
+                break
+            client = LRSClient(connection)
+            if not probing:
+                future = sender.submit(send_with_bisection, client.post_statements, rows)
+                in_flight = _InFlight(rows, connection, future)
+                continue
+            result = send_with_bisection(client.post_statements, rows) if rows else _probe_without_rows(client)
+            counts = settle(rows, connection, result)
+            if counts["failed"]:
+                alerts.notify_failure(connection_id)
+                report.stopped = "failing"
+                break
+            if not rows:
+                report.stopped = "done"
+                break
     if report.stopped == "done":
         alerts.notify_recovery_if_drained(connection_id)
     return report

@@ -20,6 +20,8 @@ from xapi_plugin.constants import ConnectionStatus, OutboxState
 from xapi_plugin.delivery.claims import lease_seconds
 from xapi_plugin.delivery.lrs_client import Answer
 
+_SUCCESS_REFRESH = 5  # seconds: "last success" is rewritten at most this often while healthy
+
 
 def backoff_delay(failures: int, retry_after: float | None = None, *, rand: random.Random | None = None) -> float:
     """Seconds to wait after ``failures`` consecutive failures (1 = first).
@@ -55,11 +57,23 @@ def take_probe(connection, now: datetime | None = None) -> bool:
     return same.update(retry_at=now + timedelta(seconds=lease_seconds())) == 1
 
 
-def record_success(connection_id: int, detail: str = "") -> bool:
-    """The LRS answered as an LRS should. Reopens a failing connection; returns True if it recovered."""
+def record_success(connection_id: int, detail: str = "", *, seen=None) -> bool:
+    """The LRS answered as an LRS should. Reopens a failing connection; returns True if it recovered.
+
+    ``seen`` is the connection as the caller loaded it just before sending: when it was healthy
+    and its last success is recent, nothing needs writing (the hot path of a large backlog).
+    """
     from xapi_plugin.models import LRSConnection, OutboxStatement  # noqa: PLC0415
 
     now = timezone.now()
+    if (
+        seen is not None
+        and seen.consecutive_failures == 0
+        and seen.status == ConnectionStatus.OK
+        and seen.last_success_at
+        and seen.last_success_at > now - timedelta(seconds=_SUCCESS_REFRESH)
+    ):
+        return False
     reopen = {"status": ConnectionStatus.OK, "status_changed_at": now, "consecutive_failures": 0, "retry_at": None}
     success = {"last_success_at": now, "last_success_detail": detail[:500]}
     with transaction.atomic():
@@ -76,7 +90,7 @@ def record_success(connection_id: int, detail: str = "") -> bool:
         return False  # first use
     # Healthy already: refresh the "last success" time at most every few seconds (cheap hot path).
     LRSConnection.objects.filter(pk=connection_id).filter(
-        Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - timedelta(seconds=5))
+        Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - timedelta(seconds=_SUCCESS_REFRESH))
     ).update(**success)
     return False
 
