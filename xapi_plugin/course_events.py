@@ -113,8 +113,11 @@ def _course_name(course) -> str | None:
 # --- enrolment -------------------------------------------------------------------------------
 
 
-def _report_enrolment(event: _Event, enrollment, *, active: bool) -> None:
-    """registered (``active``) or unregistered, unless the last enrolment statement already said so."""
+def _report_enrolment(event: _Event, enrollment, *, active: bool, only_if_registered: bool = False) -> None:
+    """registered (``active``) or unregistered, unless the last enrolment statement already said so.
+
+    ``only_if_registered``: leave only a learner the LRS was told had registered.
+    """
     if enrollment is None:
         raise MalformedSignal("no enrollment")
     user_id, email = _learner(getattr(enrollment, "user", None))
@@ -126,7 +129,7 @@ def _report_enrolment(event: _Event, enrollment, *, active: bool) -> None:
     with transaction.atomic():
         state = locked_state(user_id, course_key, "enrolled")
         # Unknown (None) counts as "not said": a learner enrolled before xAPI was on can still leave.
-        if state.enrolled is active:
+        if state.enrolled is active or (only_if_registered and state.enrolled is not True):
             return
         basis = course_basis(
             settings,
@@ -154,13 +157,17 @@ def course_enrollment_created_receiver(event: _Event, enrollment=None, **kwargs)
 
 @_never_raises
 def course_enrollment_changed_receiver(event: _Event, enrollment=None, **kwargs) -> None:
-    """``COURSE_ENROLLMENT_CHANGED`` -> registered when the enrolment is (again) active.
+    """``COURSE_ENROLLMENT_CHANGED`` -> registered when the enrolment is (again) active; unregistered
+    when it was deactivated after a registered statement.
 
-    Deactivation is left to ``COURSE_UNENROLLMENT_COMPLETED``, which the platform sends as well;
-    a mode change of an active enrolment sends nothing (the learner is already registered).
+    A learner's own unenrolment also sends ``COURSE_UNENROLLMENT_COMPLETED`` (one statement for
+    both); deactivations by other paths (expiry, refunds, staff) send only this signal. A mode
+    change of an active enrolment sends nothing (the learner is already registered).
     """
     if getattr(enrollment, "is_active", False):
         _report_enrolment(event, enrollment, active=True)
+    elif enrollment is not None:
+        _report_enrolment(event, enrollment, active=False, only_if_registered=True)
 
 
 @_never_raises

@@ -247,6 +247,12 @@ class ChangesOnlyTest(CourseStatementsTestCase):
         self.assertEqual(verbs(statements), expected)
         self.assertTrue(all(0 <= s["result"]["score"]["scaled"] <= 1 for s in statements))
 
+    def test_deactivation_by_enrolment_change_unregisters_once(self):
+        send(signals.COURSE_ENROLLMENT_CREATED, enrollment=support.enrollment(self.user))
+        send(signals.COURSE_ENROLLMENT_CHANGED, enrollment=support.enrollment(self.user, is_active=False))
+        send(signals.COURSE_UNENROLLMENT_COMPLETED, enrollment=support.enrollment(self.user, is_active=False))
+        self.assertEqual(verbs(outbox()), ["registered", "unregistered"])
+
     def test_passing_status_sent_only_when_changed(self):
         for is_passing in (True, True, False, False, True):
             send(signals.COURSE_PASSING_STATUS_UPDATED, course_passing_status=support.passing(self.user, is_passing))
