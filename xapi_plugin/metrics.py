@@ -13,7 +13,8 @@ _PREFIX = "xapi_plugin:counter:"
 SKIPPED_EVENTS = "events_skipped"
 FAILED_EVENTS = "events_failed"
 DUPLICATE_EVENTS = "events_duplicate"
-COUNTERS = (SKIPPED_EVENTS, FAILED_EVENTS, DUPLICATE_EVENTS)
+DEFERRED_TO_ASIDE = "video_events_deferred_to_aside"
+COUNTERS = (SKIPPED_EVENTS, FAILED_EVENTS, DUPLICATE_EVENTS, DEFERRED_TO_ASIDE)
 
 
 def increment(name: str, amount: int = 1) -> None:

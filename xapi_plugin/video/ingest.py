@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
+from xapi_plugin import metrics
+from xapi_plugin.live_playback import aside_is_reporting
 from xapi_plugin.tracking import MalformedEvent, TrackingEvent
 from xapi_plugin.video.state import ObservationOutcome, record_player_observation
 from xapi_plugin.video.viewing import Observation
@@ -136,5 +138,10 @@ def handle_video_event(event: TrackingEvent) -> ObservationOutcome | None:
     """Route target of every video tracking event; raises MalformedEvent on unreadable input."""
     observation = observation_from_event(event)
     if observation is None:
+        return None
+    if aside_is_reporting(observation.user_id, observation.video_key):
+        # The video aside reports this viewing live (xapi_plugin.live_playback); the player's
+        # events would describe it a second time, as another page.
+        metrics.increment(metrics.DEFERRED_TO_ASIDE)
         return None
     return record_player_observation(observation)
