@@ -144,3 +144,13 @@ class BeaconTest(SimpleTestCase):
             last_played=last.played_time,
         )
         self.assertEqual([b.position for b in second], [11, 12, 13])
+
+
+def test_coverage_snaps_to_the_edges_within_half_a_second():
+    from xapi_plugin.video.progress import EDGE_SNAP, compute_progress  # noqa: PLC0415
+
+    # The LMS player's first play reports ~0.03 s; the end may be reported a frame short.
+    assert compute_progress([(0.033, 59.98)], 60) == 1.0
+    # Beyond the snap distance the gap counts.
+    assert compute_progress([(EDGE_SNAP + 0.5, 60)], 60) < 1.0
+    assert compute_progress([(0, 60 - EDGE_SNAP - 0.5)], 60) < 1.0

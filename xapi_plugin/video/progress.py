@@ -19,6 +19,9 @@ _EPSILON = 1e-9
 QUARTERS = (0.25, 0.5, 0.75, 1.0)
 ONE_PERCENT_MIN_GAP = 1.0  # seconds of playback between two one-percent beacons, at least
 ONE_PERCENT_MAX_GAP = 30.0  # ... and at most
+# Players report the first play a few hundredths after 0 and may stop just short of the end:
+# coverage within this many seconds of either edge counts as reaching it, or 100 % is unreachable.
+EDGE_SNAP = 0.5
 
 
 def round_time(value: float) -> float:
@@ -39,6 +42,10 @@ def merge_segments(segments: Iterable[Sequence[float]], length: float | None = N
     pairs = []
     for start, end in segments:
         start, end = clamp_time(start, length), clamp_time(end, length)
+        if start <= EDGE_SNAP:
+            start = 0.0
+        if length and end >= length - EDGE_SNAP:
+            end = clamp_time(length, length)
         if end > start:
             pairs.append((start, end))
     pairs.sort()
