@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from xapi_plugin import platform
+from xapi_plugin import learners, platform
 from xapi_plugin.testing import standin_platform
 from xapi_plugin.testing.local_lrs import LocalLRS
 
@@ -12,13 +12,15 @@ COURSE_KEY = "course-v1:edX+DemoX+Demo_Course"
 
 @pytest.fixture(autouse=True)
 def _fresh_platform_and_cache():
-    """Each test starts with no registered courses and an empty cache."""
+    """Each test starts with no registered courses and empty caches (user ids repeat across tests)."""
     standin_platform.reset()
     platform.clear_outline_cache()
+    learners.forget_learner()
     cache.clear()
     yield
     standin_platform.reset()
     platform.clear_outline_cache()
+    learners.forget_learner()
     cache.clear()
 
 

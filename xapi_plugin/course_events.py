@@ -24,6 +24,7 @@ from django.db import transaction
 
 from xapi_plugin import metrics
 from xapi_plugin.learner_state import course_basis, enqueue, locked_state, statement_target
+from xapi_plugin.learners import LearnerRetired
 from xapi_plugin.statements import course as course_statements
 from xapi_plugin.statements.ids import statement_id
 from xapi_plugin.statements.vocabulary import (
@@ -73,6 +74,9 @@ def _never_raises(body):
         except MalformedSignal as exc:
             metrics.increment(metrics.SKIPPED_EVENTS)
             log.warning("xapi: skipped malformed %s %s: %s", _name(event, kwargs), _id(event), exc)
+        except LearnerRetired:
+            metrics.increment(metrics.SKIPPED_EVENTS)
+            log.info("xapi: skipped %s %s: the learner is retired", _name(event, kwargs), _id(event))
         except Exception:  # noqa: BLE001 - never break the code that sent the signal
             metrics.increment(metrics.FAILED_EVENTS)
             log.exception("xapi: failed on %s %s", _name(event, kwargs), _id(event))

@@ -14,8 +14,6 @@ both turn a platform signal into course statements the same way:
 
 import json
 import logging
-import time
-from collections import OrderedDict
 from datetime import datetime
 from functools import lru_cache
 
@@ -26,7 +24,7 @@ from xapi_plugin import metrics, platform
 from xapi_plugin.conf import lms_root_url
 from xapi_plugin.course_settings import CourseXapiSettings, get_course_settings
 from xapi_plugin.delivery.outbox import enqueue_statements
-from xapi_plugin.learners import LearnerIdentity, get_learner_identity
+from xapi_plugin.learners import get_learner_identity
 from xapi_plugin.statements.course import CourseBasis
 from xapi_plugin.statements.formatting import language_tag
 
@@ -137,39 +135,6 @@ def locked_state(user_id: int, course_key: str, *fields: str) -> LockedState:
     return LockedState(pk, {name: _from_db(name, value) for name, value in zip(fields, values, strict=True)})
 
 
-# A learner's agent and registration never change once stored (``learners.py``), so each process
-# keeps recently used ones for a minute: one database read less per statement in a learner's
-# busy minutes. Bounded, and short-lived so that retirement (which deletes the stored agent in
-# whichever process runs it) is not outlived for long; ``forget_learner`` clears this process.
-IDENTITY_CACHE_SECONDS = 60
-IDENTITY_CACHE_SIZE = 10_000
-_identities: OrderedDict[tuple[int, str], tuple[float, LearnerIdentity]] = OrderedDict()
-
-
-def learner_identity(user_id: int, course_key: str, settings: CourseXapiSettings, email: str | None = None):
-    """``learners.get_learner_identity`` behind the per-process cache described above."""
-    key = (user_id, course_key)
-    now = time.monotonic()
-    hit = _identities.get(key)
-    if hit is not None and now - hit[0] < IDENTITY_CACHE_SECONDS:
-        return hit[1]
-    identity = get_learner_identity(user_id, course_key, settings, email=email)
-    _identities[key] = (now, identity)
-    _identities.move_to_end(key)
-    while len(_identities) > IDENTITY_CACHE_SIZE:
-        _identities.popitem(last=False)
-    return identity
-
-
-def forget_learner(user_id: int | None = None) -> None:
-    """Drop cached identities of one learner (all learners when None) in this process."""
-    if user_id is None:
-        _identities.clear()
-        return
-    for key in [key for key in _identities if key[0] == user_id]:
-        del _identities[key]
-
-
 def course_basis(
     settings: CourseXapiSettings,
     *,
@@ -189,7 +154,7 @@ def course_basis(
     """
     if outline is None:
         outline = platform.get_course_outline(course_key)
-    identity = learner_identity(user_id, course_key, settings, email=email)
+    identity = get_learner_identity(user_id, course_key, settings, email=email)
     return CourseBasis(
         actor=identity.agent,
         registration=identity.registration,

@@ -26,6 +26,10 @@ Contract (every backend):
     Usage keys of the blocks the learner has completed in the course (completion 1.0 in
     edx-completion's ``BlockCompletion``). With ``unit_blocks`` this says which units are
     complete (``xapi_plugin.progress``); one indexed query, cheap enough for a request.
+``is_user_retired(user_id) -> bool``
+    True once the platform has started retiring the account (its retirement status exists, or
+    its username carries the retired prefix). Asked before a learner gets a new agent, so that
+    a late event (a regrade, say) sends nothing for a learner whose data was deleted.
 ``user_can_edit_course(user, course_key) -> bool``
     True when ``user`` (a Django user) has Studio write access to the course.
 ``get_other_course_settings(course_key) -> dict``
@@ -135,6 +139,8 @@ class PlatformBackend(Protocol):
 
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]: ...
 
+    def is_user_retired(self, user_id: int) -> bool: ...
+
 
 class EdxPlatformBackend:
     """The adapter inside a real LMS or Studio: calls edx-platform's APIs, imported lazily."""
@@ -205,6 +211,19 @@ class EdxPlatformBackend:
         ).values_list("block_key", flat=True)
         return {str(key) for key in rows}
 
+    def is_user_retired(self, user_id: int) -> bool:
+        from django.conf import settings  # noqa: PLC0415
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+        try:
+            from openedx.core.djangoapps.user_api.models import UserRetirementStatus  # noqa: PLC0415  (edx-platform)
+        except ImportError:
+            UserRetirementStatus = None  # noqa: N806
+        if UserRetirementStatus is not None and UserRetirementStatus.objects.filter(user_id=user_id).exists():
+            return True
+        prefix = getattr(settings, "RETIRED_USERNAME_PREFIX", "retired__user_")
+        return get_user_model().objects.filter(pk=user_id, username__startswith=prefix).exists()
+
     def user_can_edit_course(self, user, course_key: str) -> bool:
         from common.djangoapps.student.auth import has_studio_write_access  # noqa: PLC0415  (edx-platform)
         from opaque_keys.edx.keys import CourseKey  # noqa: PLC0415
@@ -265,6 +284,11 @@ def user_can_edit_course(user, course_key) -> bool:
 def get_other_course_settings(course_key) -> dict:
     """The course's "Other Course Settings" dict from Studio's Advanced Settings."""
     return get_backend().get_other_course_settings(str(course_key))
+
+
+def is_user_retired(user_id: int) -> bool:
+    """True when the platform is retiring, or has retired, this account."""
+    return get_backend().is_user_retired(user_id)
 
 
 def get_completed_blocks(user_id: int, course_key) -> set[str]:

@@ -27,6 +27,7 @@ from django.db import transaction
 
 from xapi_plugin import metrics, platform
 from xapi_plugin.learner_state import course_basis, enqueue, locked_state, statement_target
+from xapi_plugin.learners import LearnerRetired
 from xapi_plugin.platform import CourseOutline, OutlineSection
 from xapi_plugin.statements import course as course_statements
 from xapi_plugin.statements.ids import deterministic_uuid, statement_id
@@ -215,6 +216,8 @@ def block_completion_saved(sender, instance=None, raw=False, **kwargs) -> None:
                 event_id=event_id,
             )
         )
+    except LearnerRetired:
+        metrics.increment(metrics.SKIPPED_EVENTS)
     except Exception:  # noqa: BLE001 - never break the learner's request
         metrics.increment(metrics.FAILED_EVENTS)
         log.exception("xapi: failed on %s save %s", BLOCK_COMPLETION_LABEL, event_id or "(unreadable)")

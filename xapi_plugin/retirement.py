@@ -26,6 +26,7 @@ from django.db import OperationalError, transaction
 from django.db.models import Q
 
 from xapi_plugin.conf import get_setting
+from xapi_plugin.learners import forget_learner
 from xapi_plugin.statements.actor import opaque_account_name
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,7 @@ def _retire_from_signal(step: str, user) -> None:
     except RetirementFailed:
         log.exception("xAPI retirement (%s step) failed for user id %s; the step must be re-run", step, user_id)
         raise
+    forget_learner(user_id)
     log.info("xAPI retirement (%s step) of user id %s deleted %s", step, user_id, counts)
 
 

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.utils.module_loading import import_string
 
 from xapi_plugin import metrics
+from xapi_plugin.learners import LearnerRetired
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,9 @@ def ingest_tracking_event(raw: dict) -> None:
     except MalformedEvent as exc:
         metrics.increment(metrics.SKIPPED_EVENTS)
         log.warning("xapi: skipped tracking event %s %s: %s", event.name, event.fingerprint, exc)
+    except LearnerRetired:
+        metrics.increment(metrics.SKIPPED_EVENTS)
+        log.info("xapi: skipped tracking event %s %s: the learner is retired", event.name, event.fingerprint)
     except Exception:  # noqa: BLE001 - never break the learner's request
         metrics.increment(metrics.FAILED_EVENTS)
         log.exception("xapi: failed on tracking event %s %s", event.name, event.fingerprint)

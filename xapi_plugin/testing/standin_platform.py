@@ -117,6 +117,21 @@ def publish_course(course_key: str) -> None:
     platform.COURSE_PUBLISHED.send(sender=StandInPlatformBackend, course_key=CourseKey.from_string(course_key))
 
 
+RETIRED_USERNAME_PREFIX = "retired__user_"
+
+
+def retire_user(user_id: int) -> None:
+    """Do what the platform's retirement does to the account first: hash its name and email away."""
+    import hashlib  # noqa: PLC0415
+
+    digest = hashlib.sha256(f"stand-in-retirement:{user_id}".encode()).hexdigest()[:40]
+    get_user_model().objects.filter(pk=user_id).update(
+        username=f"{RETIRED_USERNAME_PREFIX}{digest}",
+        email=f"{RETIRED_USERNAME_PREFIX}{digest}@retired.invalid",
+        is_active=False,
+    )
+
+
 def reset() -> None:
     """Forget every registered course, staff member and setting."""
     _outlines.clear()
@@ -148,6 +163,9 @@ class StandInPlatformBackend:
 
     def get_other_course_settings(self, course_key: str) -> dict:
         return dict(_other_course_settings.get(course_key, {}))
+
+    def is_user_retired(self, user_id: int) -> bool:
+        return get_user_model().objects.filter(pk=user_id, username__startswith=RETIRED_USERNAME_PREFIX).exists()
 
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]:
         return {block for block, value in _completions.get((user_id, course_key), {}).items() if value >= 1.0}
