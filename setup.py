@@ -47,6 +47,7 @@ setup(
     entry_points={
         "lms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],
         "cms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],
+        "console_scripts": ["xapi-demo = xapi_plugin.demo.cli:main"],
         # Video blocks only (should_apply_to_block); operators enable asides in XBlockAsidesConfig.
         "xblock_asides.v1": ["xapi_video = xblocks.video_aside:VideoXapiAside"],
     },
