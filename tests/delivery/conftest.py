@@ -94,13 +94,18 @@ def real_host(real_host_services, django_db_blocker, settings):
     for name, value in WORKER_SETTINGS.items():
         setattr(settings, name, value)
     broker = app.conf.broker_url
-    app.close()
-    app.conf.broker_url = real_host_services.redis.url
+    _point_app_at(app, real_host_services.redis.url)
     with django_db_blocker.unblock(), default_database(mysql_settings(real_host_services.mariadb.port)):
         real_host_services.reset()
         try:
             yield real_host_services
         finally:
             real_host_services.stop_workers()
-            app.close()
-            app.conf.broker_url = broker
+            _point_app_at(app, broker)
+
+
+def _point_app_at(app, broker_url: str) -> None:
+    """Make this process's Celery app publish to ``broker_url`` (dropping pooled connections to the old one)."""
+    app.close()
+    app.amqp._producer_pool = None  # app.close() leaves the producer pool on the old broker
+    app.conf.broker_url = broker_url
