@@ -154,7 +154,10 @@ def _replay(paths, event_filter, report, on_progress, emit_statement=None) -> No
             except ValueError:
                 report.add_malformed(name, number, "not JSON")
                 continue
-            event_name = raw.get("name") or raw.get("event_type") if isinstance(raw, dict) else None
+            if not isinstance(raw, dict):
+                report.add_malformed(name, number, "not an event object")
+                continue
+            event_name = raw.get("name") or raw.get("event_type")
             if event_name not in tracking.TRACKING_ROUTES:
                 report.not_ours += 1
                 continue

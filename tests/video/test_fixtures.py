@@ -77,8 +77,11 @@ class SharedFixtureTest(TestCase):
         )
 
     def test_interactions_carry_the_new_setting(self):
-        for name in ("speed_change_video", "edx.video.closed_captions.shown", "hide_transcript"):
-            XapiTrackingBackend().send(as_learner(fixture_event(name), self.learner.pk))
+        # The fixtures were recorded years apart; one viewing needs them in time order.
+        for second, name in enumerate(("speed_change_video", "edx.video.closed_captions.shown", "hide_transcript")):
+            raw = as_learner(fixture_event(name), self.learner.pk)
+            raw["timestamp"] = f"2026-03-02T09:00:0{second}+00:00"
+            XapiTrackingBackend().send(raw)
         interacted = [s for s in outbox_statements() if s["verb"]["display"]["en-US"] == "interacted"]
         extensions = [s["context"]["extensions"] for s in interacted]
         self.assertEqual(extensions[0]["https://w3id.org/xapi/video/extensions/speed"], "1.25x")

@@ -326,3 +326,23 @@ class BothIntakePathsTest(TestCase):
         self.video_course()
         play(SCRIPTS["skip_ahead"][1], self.learner.pk, paths=("signal",))
         self.assertEqual(verbs(outbox_statements()), SCRIPTS["skip_ahead"][2])
+
+
+@pytest.mark.django_db
+def test_stale_observations_change_nothing(video_course, learner):
+    """An event older than the viewing's last one by more than the reorder window is not applied again."""
+    from tests.video.conftest import ScriptedPlayer  # noqa: PLC0415
+    from xapi_plugin.models import VideoViewingState  # noqa: PLC0415
+    from xapi_plugin.video.viewing import REORDER_WINDOW  # noqa: PLC0415
+
+    video_course()
+    player = ScriptedPlayer(learner.id)
+    late = REORDER_WINDOW.total_seconds() + 60
+    player.run([("load_video", 0, {"duration": 60}), ("play_video", 1, {"currentTime": 0, "duration": 60}),
+                ("pause_video", 11, {"currentTime": 10, "duration": 60}),
+                ("play_video", late, {"currentTime": 10, "duration": 60})])  # fmt: skip
+    before = (outbox_statements(), list(VideoViewingState.objects.values("segments", "progress", "sessions")))
+    # The same viewing's first minutes again (a replayed log), with other fingerprints.
+    player.run([("load_video", 0.5, {"duration": 60}), ("pause_video", 12, {"currentTime": 11, "duration": 60})])
+    after = (outbox_statements(), list(VideoViewingState.objects.values("segments", "progress", "sessions")))
+    assert after == before

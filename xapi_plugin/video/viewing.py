@@ -33,6 +33,10 @@ from xapi_plugin.video import progress as p
 
 # A page idle for longer than this has closed its session; its next event opens a new one.
 INACTIVITY = timedelta(minutes=30)
+#: Observations older than the state's last event by more than this were applied already (a log
+#: replayed again) or are too stale to place: they change nothing. Shorter reorderings, such as
+#: two web workers or a play and a pause swapped, are put right by the session logic below.
+REORDER_WINDOW = timedelta(minutes=5)
 # Beyond this many segments the chronological list is folded into its union (progress is kept).
 MAX_SEGMENTS = 500
 
@@ -492,4 +496,6 @@ def step(viewing: Viewing, obs: Observation, settings: VideoSettings) -> list[Vi
     for value in (obs.position, obs.time_from, obs.time_to, obs.duration):
         if value is not None and not math.isfinite(value):
             raise ValueError("times must be finite numbers")
+    if viewing.last_event_at is not None and obs.timestamp < viewing.last_event_at - REORDER_WINDOW:
+        return []
     return _Step(viewing, obs, settings).run()
