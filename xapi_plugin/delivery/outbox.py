@@ -6,62 +6,102 @@ serialised here, once, to the exact bytes every attempt will send.
 
 import json
 import logging
+import uuid
+from functools import lru_cache
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
+from xapi_plugin.constants import OutboxState
 from xapi_plugin.statements.vocabulary import VERB_DISPLAY
 
 log = logging.getLogger(__name__)
 
 
 def serialise_statement(statement: dict) -> str:
-    """The bytes sent to the LRS: compact JSON, UTF-8 kept as is."""
-    return json.dumps(statement, separators=(",", ":"), ensure_ascii=False)
+    """The bytes sent to the LRS: compact JSON, ASCII only (non-ASCII as ``\\u`` escapes).
+
+    ASCII keeps the stored bytes exact in any database charset (a MySQL ``utf8`` table would
+    refuse an emoji in a course name, and lose the statement); JSON readers see the same text.
+    """
+    return json.dumps(statement, separators=(",", ":"), ensure_ascii=True)
 
 
-def enqueue_statements(statements: list[dict], *, connection_id: int, course_key: str, user_id: int | None) -> int:
+# Columns written for a new row (the others are nullable or filled later by delivery).
+_COLUMNS = (
+    "connection_id",
+    "course_key",
+    "user_id",
+    "statement_id",
+    "verb",
+    "payload",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "created",
+    "last_answer",
+)
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(alias: str, rows: int) -> str:
+    """``INSERT ... IGNORE`` of ``rows`` rows, in the database's own dialect (cached: this runs per event)."""
+    from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
+
+    database = connections[alias]
+    meta = OutboxStatement._meta
+    fields = [meta.get_field(name.removesuffix("_id") if name == "connection_id" else name) for name in _COLUMNS]
+    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
+    insert = database.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    suffix = database.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+    return f"{insert} {database.ops.quote_name(meta.db_table)} ({columns}) VALUES {values}{suffix}"
+
+
+def enqueue_statements(
+    statements: list[dict], *, connection_id: int, course_key: str, user_id: int | None
+) -> int:
     """Store statements for delivery; returns how many were new.
 
     A statement whose id is already in this connection's outbox is skipped (replaying an event
-    queues nothing new). The delivery task is queued when the surrounding transaction commits.
+    queues nothing new): one ``INSERT ... IGNORE`` against the unique (connection, statement id)
+    constraint, no read first. The delivery task is queued when the surrounding transaction
+    commits (at once in autocommit).
     """
     from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
 
     if not statements:
         return 0
-    now = timezone.now()
-    ids = [statement["id"] for statement in statements]
-    existing = {
-        str(value)
-        for value in OutboxStatement.objects.filter(connection_id=connection_id, statement_id__in=ids).values_list(
-            "statement_id", flat=True
-        )
-    }
-    rows = []
-    seen = set(existing)
+    alias = router.db_for_write(OutboxStatement)
+    database = connections[alias]
+    id_field = OutboxStatement._meta.get_field("statement_id")
+    now = database.ops.adapt_datetimefield_value(timezone.now())
+    params: list = []
+    seen: set[str] = set()
     for statement in statements:
         if statement["id"] in seen:
             continue
         seen.add(statement["id"])
-        rows.append(
-            OutboxStatement(
-                connection_id=connection_id,
-                course_key=str(course_key),
-                user_id=user_id,
-                statement_id=statement["id"],
-                verb=VERB_DISPLAY.get(statement["verb"]["id"], "")[:64],
-                payload=serialise_statement(statement),
-                next_attempt_at=now,
-            )
-        )
-    if not rows:
-        return 0
-    with transaction.atomic():
-        # ignore_conflicts: a concurrent writer of the same id wins, ours is a duplicate anyway.
-        OutboxStatement.objects.bulk_create(rows, ignore_conflicts=True)
-        transaction.on_commit(lambda: _schedule_delivery(connection_id))
-    return len(rows)
+        params += [
+            connection_id,
+            str(course_key),
+            user_id,
+            id_field.get_db_prep_value(uuid.UUID(statement["id"]), database),
+            VERB_DISPLAY.get(statement["verb"]["id"], "")[:64],
+            serialise_statement(statement),
+            OutboxState.PENDING,
+            0,
+            now,
+            now,
+            "",
+        ]
+    with database.cursor() as cursor:
+        cursor.execute(_insert_sql(alias, len(seen)), params)
+        inserted = cursor.rowcount
+    if inserted:
+        transaction.on_commit(lambda: _schedule_delivery(connection_id), using=alias)
+    return max(inserted, 0)
 
 
 def _schedule_delivery(connection_id: int) -> None:

@@ -27,9 +27,13 @@ DATABASES = {
 }
 if os.environ.get("XAPI_HOST_MYSQL_PORT"):
     # Real MariaDB, as Open edX runs MySQL: used by concurrency tests and benchmarks.
-    import pymysql
+    # mysqlclient (the C driver Open edX uses) when installed, else the pure-Python PyMySQL.
+    try:
+        import MySQLdb  # noqa: F401
+    except ImportError:
+        import pymysql
 
-    pymysql.install_as_MySQLdb()
+        pymysql.install_as_MySQLdb()
     DATABASES["default"] = {
         "ENGINE": "django.db.backends.mysql",
         "HOST": "127.0.0.1",
