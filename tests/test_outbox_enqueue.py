@@ -54,3 +54,23 @@ def test_rolled_back_transaction_leaves_nothing_and_queues_nothing(make_connecti
             raise RuntimeError("the learner's request failed")
     assert not OutboxStatement.objects.exists()
     assert scheduled == []
+
+
+def test_a_down_broker_is_tried_once_per_interval_and_never_raises(monkeypatch, caplog):
+    """The learner's request pays one quick publish attempt, not one per statement."""
+    from kombu.exceptions import OperationalError  # noqa: PLC0415
+
+    from xapi_plugin.delivery import tasks  # noqa: PLC0415
+
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(kwargs)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    monkeypatch.setattr(tasks.deliver_connection, "apply_async", refuse)
+    outbox._schedule_delivery(7)
+    outbox._schedule_delivery(7)
+    assert len(calls) == 1
+    assert calls[0]["retry_policy"] == {"max_retries": 0}
+    assert "the sweep will retry" in caplog.text

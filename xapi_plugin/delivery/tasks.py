@@ -25,6 +25,9 @@ TASK_TIME_BUDGET = 60.0
 _QUEUED_KEY = "xapi_plugin:delivery-queued:{}"
 
 
+_ONE_ATTEMPT = {"max_retries": 0}
+
+
 def _task_options() -> dict:
     queue = get_setting("XAPI_CELERY_QUEUE")
     return {"queue": queue} if queue else {}
@@ -39,11 +42,11 @@ def schedule_delivery(connection_id: int) -> None:
         fresh = True
     if not fresh:
         return
-    try:
-        deliver_connection.apply_async(args=[int(connection_id)], **_task_options())
-    except Exception:
-        cache.delete(key)
-        raise
+    # One publish attempt: this runs in the learner's request. (Celery's default policy retries for
+    # ~0.6 s, and retry=False falls back to kombu's connection retries, ~6 s.) If the broker is
+    # down the key stays set, so requests in the next interval do not wait on it again; the sweep
+    # (beat) delivers the rows once the broker is back.
+    deliver_connection.apply_async(args=[int(connection_id)], retry=True, retry_policy=_ONE_ATTEMPT, **_task_options())
 
 
 @shared_task(
