@@ -60,7 +60,8 @@ def _database():
 
 
 @lru_cache(maxsize=64)
-def _select_sql(alias: str, fields: tuple[str, ...]) -> str:
+def _select_sql(alias: str, vendor: str, fields: tuple[str, ...]) -> str:
+    # ``vendor`` keys the cache too: an alias may be pointed at another database (tests do).
     database, meta = connections[alias], _state_model()._meta
     quote = database.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in ("id", *fields))
@@ -72,7 +73,7 @@ def _select_sql(alias: str, fields: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _update_sql(alias: str, fields: tuple[str, ...]) -> str:
+def _update_sql(alias: str, vendor: str, fields: tuple[str, ...]) -> str:
     database, meta = connections[alias], _state_model()._meta
     quote = database.ops.quote_name
     assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in ("modified", *fields))
@@ -106,7 +107,7 @@ class LockedState:
         modified = database.ops.adapt_datetimefield_value(timezone.now())
         params = [modified, *(_to_db(name, values[name]) for name in names), self.pk]
         with database.cursor() as cursor:
-            cursor.execute(_update_sql(database.alias, names), params)
+            cursor.execute(_update_sql(database.alias, database.vendor, names), params)
         self.__dict__.update(values)
 
 
@@ -118,7 +119,7 @@ def locked_state(user_id: int, course_key: str, *fields: str) -> LockedState:
     and course (SQLite has no row locks; its writes are serialised anyway).
     """
     database = _database()
-    sql = _select_sql(database.alias, fields)
+    sql = _select_sql(database.alias, database.vendor, fields)
     with database.cursor() as cursor:
         cursor.execute(sql, [user_id, course_key])
         row = cursor.fetchone()

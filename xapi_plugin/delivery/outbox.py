@@ -45,8 +45,11 @@ _COLUMNS = (
 
 
 @lru_cache(maxsize=32)
-def _insert_sql(alias: str, rows: int) -> str:
-    """``INSERT ... IGNORE`` of ``rows`` rows, in the database's own dialect (cached: this runs per event)."""
+def _insert_sql(alias: str, vendor: str, rows: int) -> str:
+    """``INSERT ... IGNORE`` of ``rows`` rows, in the database's own dialect (cached: this runs per event).
+
+    ``vendor`` is part of the cache key: an alias may be pointed at another database (tests do).
+    """
     from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
 
     database = connections[alias]
@@ -97,7 +100,7 @@ def enqueue_statements(
             "",
         ]
     with database.cursor() as cursor:
-        cursor.execute(_insert_sql(alias, len(seen)), params)
+        cursor.execute(_insert_sql(alias, database.vendor, len(seen)), params)
         inserted = cursor.rowcount
     if inserted:
         transaction.on_commit(lambda: _schedule_delivery(connection_id), using=alias)
