@@ -192,13 +192,12 @@ def bench_receivers(learners: int) -> dict:
         CourseEnrollmentData,
         CoursePassingStatusData,
         PersistentCourseGradeData,
-        UserData,
-        UserPersonalData,
     )
 
     from xapi_plugin import course_events  # noqa: PLC0415
     from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement  # noqa: PLC0415
     from xapi_plugin.testing import standin_platform  # noqa: PLC0415
+    from xapi_plugin.testing.events import user_data  # noqa: PLC0415
     from xapi_plugin.tracking import XapiTrackingBackend  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
@@ -215,8 +214,6 @@ def bench_receivers(learners: int) -> dict:
     backend = XapiTrackingBackend()
     now = datetime.now(UTC)
 
-    def user_data(user):
-        return UserData(id=user.id, is_active=True, pii=UserPersonalData(username=user.username, email=user.email))
 
     def enrol(user):
         signals.COURSE_ENROLLMENT_CREATED.send_event(

@@ -7,10 +7,9 @@ from pathlib import Path
 import ddt
 import pytest
 from django.test import SimpleTestCase
-from openedx_events.analytics.data import TrackingLogData
-from openedx_events.analytics.signals import TRACKING_EVENT_EMITTED
 
 from xapi_plugin import metrics, tracking
+from xapi_plugin.testing.events import send_tracking_event_emitted
 from xapi_plugin.tracking import MalformedEvent, XapiTrackingBackend, normalise_event
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "tracking-events"
@@ -89,28 +88,14 @@ _ROUTED = None
 def test_backend_and_signal_paths_yield_an_event_once(routed):
     raw = fixture("play_video")
     XapiTrackingBackend().send(raw)
-    TRACKING_EVENT_EMITTED.send_event(
-        tracking_log=TrackingLogData(
-            name=raw["name"],
-            timestamp=datetime.fromisoformat(raw["timestamp"]),
-            data=json.dumps(raw["data"]),
-            context=json.dumps(raw["context"]),
-        )
-    )
+    send_tracking_event_emitted(raw)
     assert len(routed) == 1
     assert metrics.read_counters()[metrics.DUPLICATE_EVENTS] == 1
 
 
 def test_signal_path_alone_delivers(routed):
     raw = fixture("play_video")
-    TRACKING_EVENT_EMITTED.send_event(
-        tracking_log=TrackingLogData(
-            name=raw["name"],
-            timestamp=datetime.fromisoformat(raw["timestamp"]),
-            data=json.dumps(raw["data"]),
-            context=json.dumps(raw["context"]),
-        )
-    )
+    send_tracking_event_emitted(raw)
     assert [event.data["id"] for event in routed] == [raw["data"]["id"]]
     assert routed[0].user_id == 3
 

@@ -5,19 +5,16 @@ import uuid
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
-from opaque_keys.edx.keys import CourseKey
 from openedx_events.data import EventsMetadata
 from openedx_events.learning.data import (
     CertificateData,
-    CourseData,
     CourseEnrollmentData,
     CoursePassingStatusData,
     PersistentCourseGradeData,
-    UserData,
-    UserPersonalData,
 )
 
 from xapi_plugin.models import OutboxStatement
+from xapi_plugin.testing import events
 from xapi_plugin.testing.validation import assert_lrs_accepts, assert_valid_xapi
 
 COURSE_KEY = "course-v1:edX+DemoX+Demo_Course"
@@ -32,16 +29,12 @@ def make_user(username: str = "learner", email: str = "learner@example.com", **f
     return get_user_model().objects.create(username=username, email=email, **fields)
 
 
-def user_data(user, email: str | None = None) -> UserData:
-    return UserData(
-        id=user.id,
-        is_active=True,
-        pii=UserPersonalData(username=user.username, email=user.email if email is None else email, name="Ada"),
-    )
+def user_data(user, email: str | None = None):
+    return events.user_data(user, email=email, name="Ada")
 
 
-def course_data(course_key: str = COURSE_KEY, display_name: str = "") -> CourseData:
-    return CourseData(course_key=CourseKey.from_string(course_key), display_name=display_name)
+def course_data(course_key: str = COURSE_KEY, display_name: str = ""):
+    return events.course_data(course_key, display_name)
 
 
 def enrollment(user, course_key: str = COURSE_KEY, *, is_active: bool = True, mode: str = "audit", email=None):

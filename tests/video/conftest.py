@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from openedx_events.analytics.data import TrackingLogData
-from openedx_events.analytics.signals import TRACKING_EVENT_EMITTED
 
 from tests.conftest import COURSE_KEY
 from xapi_plugin import tracking
 from xapi_plugin.testing import standin_platform
+from xapi_plugin.testing.events import send_tracking_event_emitted
 from xapi_plugin.testing.validation import assert_lrs_accepts, assert_valid_video_profile
 from xapi_plugin.tracking import XapiTrackingBackend
 
@@ -26,16 +25,8 @@ def fixture_event(name: str) -> dict:
     return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
-def send_by_signal(raw: dict) -> None:
-    """Deliver an event as the event bus does: through openedx-events' TRACKING_EVENT_EMITTED."""
-    TRACKING_EVENT_EMITTED.send_event(
-        tracking_log=TrackingLogData(
-            name=raw["name"],
-            timestamp=datetime.fromisoformat(raw["timestamp"]),
-            data=json.dumps(raw["data"]),
-            context=json.dumps(raw["context"]),
-        )
-    )
+# Deliver an event as the event bus does: through openedx-events' TRACKING_EVENT_EMITTED.
+send_by_signal = send_tracking_event_emitted
 
 
 class ScriptedPlayer:

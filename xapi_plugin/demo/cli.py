@@ -22,7 +22,6 @@ from pathlib import Path
 import requests
 
 COURSE_KEY = "course-v1:DemoOrg+XAPI101+2026"
-XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
 
 
 def parse_args(argv):
@@ -72,25 +71,6 @@ def _start_lms_server(port: int) -> threading.Thread:
     return thread
 
 
-def fetch_statements(endpoint: str, auth: tuple[str, str], since: str, max_pages: int = 10_000) -> list[dict]:
-    """Statements stored since ``since`` (ISO 8601), following ``more`` links, at most ``max_pages`` pages."""
-    base = endpoint.split("/", 3)
-    origin = "/".join(base[:3])
-    url = f"{endpoint.rstrip('/')}/statements"
-    params = {"since": since, "limit": 500}
-    found: list[dict] = []
-    for _ in range(max_pages):
-        answer = requests.get(url, params=params, auth=auth, headers=XAPI_HEADERS, timeout=60)
-        answer.raise_for_status()
-        body = answer.json()
-        found.extend(body.get("statements", []))
-        more = body.get("more")
-        if not more:
-            return found
-        url, params = (more if more.startswith("http") else origin + more), None
-    raise RuntimeError("the LRS returned more pages than the demo reads")
-
-
 def _bar(done: int, total: int, width: int = 30) -> str:
     filled = int(width * done / total) if total else width
     return "[" + "#" * filled + "." * (width - filled) + "]"
@@ -130,7 +110,7 @@ def run(args) -> int:
             lrs = LocalLRS().start()
             endpoint, auth = lrs.endpoint, (args.lrs_key, args.lrs_secret)
             _print(f"LRS: {endpoint} (Learning Locker statement service, in memory)")
-        about = requests.get(f"{endpoint}/about", headers=XAPI_HEADERS, timeout=10)
+        about = requests.get(f"{endpoint}/about", headers={"X-Experience-API-Version": "1.0.3"}, timeout=10)
         if about.status_code != 200:
             _print(f"the LRS at {endpoint} answered {about.status_code} to GET /about; is the endpoint right?")
             return 2
@@ -238,6 +218,8 @@ def _summarise(args, connection_row, endpoint, auth, since, produce_started, del
 
     rows = OutboxStatement.objects.filter(connection=connection_row)
     produced_ids = {str(statement_id) for statement_id in rows.values_list("statement_id", flat=True)}
+    from xapi_plugin.testing.local_lrs import fetch_statements  # noqa: PLC0415
+
     stored = fetch_statements(endpoint, auth, since)
     stored_ids = Counter(statement["id"] for statement in stored)
     found = produced_ids & set(stored_ids)

@@ -11,20 +11,17 @@ from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from eventtracking import tracker
-from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning import signals
 from openedx_events.learning.data import (
     CertificateData,
-    CourseData,
     CourseEnrollmentData,
     CoursePassingStatusData,
     PersistentCourseGradeData,
-    UserData,
-    UserPersonalData,
 )
 
 from xapi_plugin.platform import CourseOutline
 from xapi_plugin.testing import standin_platform
+from xapi_plugin.testing.events import course_data, user_data
 
 # Names that exercise what real sites have: accents, other scripts, a missing or broken email.
 _FIRST_NAMES = ["Ada", "Zoë", "José", "Ngozi", "Ahmed", "Mei", "Иван", "Åsa", "Kofi", "Priya"]
@@ -50,22 +47,14 @@ def create_learner(index: int):
     return get_user_model().objects.create_user(f"learner{index}", email, None, first_name=name)
 
 
-def _user_data(user) -> UserData:
-    return UserData(
-        id=user.id,
-        is_active=True,
-        pii=UserPersonalData(username=user.username, email=user.email or "", name=user.first_name),
-    )
-
-
-def _course_data(outline: CourseOutline) -> CourseData:
-    return CourseData(course_key=CourseKey.from_string(outline.course_key), display_name=outline.display_name)
+def _course_data(outline: CourseOutline):
+    return course_data(outline.course_key, outline.display_name)
 
 
 def enrol(user, outline: CourseOutline) -> None:
     signals.COURSE_ENROLLMENT_CREATED.send_event(
         enrollment=CourseEnrollmentData(
-            user=_user_data(user),
+            user=user_data(user),
             course=_course_data(outline),
             mode="audit",
             is_active=True,
@@ -77,7 +66,7 @@ def enrol(user, outline: CourseOutline) -> None:
 def unenrol(user, outline: CourseOutline) -> None:
     signals.COURSE_UNENROLLMENT_COMPLETED.send_event(
         enrollment=CourseEnrollmentData(
-            user=_user_data(user),
+            user=user_data(user),
             course=_course_data(outline),
             mode="audit",
             is_active=False,
@@ -158,7 +147,7 @@ def grade(user, outline: CourseOutline, percent: float) -> None:
     )
     signals.COURSE_PASSING_STATUS_UPDATED.send_event(
         course_passing_status=CoursePassingStatusData(
-            is_passing=percent >= 0.5, course=_course_data(outline), user=_user_data(user)
+            is_passing=percent >= 0.5, course=_course_data(outline), user=user_data(user)
         )
     )
 
@@ -166,7 +155,7 @@ def grade(user, outline: CourseOutline, percent: float) -> None:
 def award_certificate(user, outline: CourseOutline, percent: float) -> None:
     signals.CERTIFICATE_CREATED.send_event(
         certificate=CertificateData(
-            user=_user_data(user),
+            user=user_data(user),
             course=_course_data(outline),
             mode="honor",
             grade=f"{percent:.2f}",

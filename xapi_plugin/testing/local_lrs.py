@@ -44,6 +44,26 @@ def ensure_lrs_installed() -> Path:
     return target
 
 
+def fetch_statements(
+    endpoint: str, auth: tuple[str, str], since: str | None = None, page_size: int = 500, max_pages: int = 10_000
+) -> list[dict]:
+    """Statements of any LRS (stored since ``since``, ISO 8601, if given), following ``more`` links (bounded)."""
+    origin = "/".join(endpoint.split("/", 3)[:3])
+    url = f"{endpoint.rstrip('/')}/statements"
+    params: dict | None = {"limit": page_size, **({"since": since} if since else {})}
+    found: list[dict] = []
+    for _ in range(max_pages):
+        answer = requests.get(url, params=params, auth=auth, headers=XAPI_HEADERS, timeout=60)
+        answer.raise_for_status()
+        body = answer.json()
+        found.extend(body.get("statements", []))
+        more = body.get("more")
+        if not more:
+            return found
+        url, params = (more if more.startswith("http") else origin + more), None
+    raise RuntimeError(f"the LRS returned more than {max_pages} pages of statements")
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -123,21 +143,9 @@ class LocalLRS:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def all_statements(self, page_size: int = 500, max_pages: int = 10_000) -> list[dict]:
-        """Every statement the LRS holds, following ``more`` links (bounded)."""
-        statements: list[dict] = []
-        url = f"{self.endpoint}/statements?limit={page_size}"
-        base = f"http://127.0.0.1:{self.port}"
-        for _ in range(max_pages):
-            answer = requests.get(url, auth=self.auth, headers=XAPI_HEADERS, timeout=30)
-            answer.raise_for_status()
-            body = answer.json()
-            statements.extend(body.get("statements", []))
-            more = body.get("more")
-            if not more:
-                return statements
-            url = more if more.startswith("http") else base + more
-        raise RuntimeError("too many pages of statements")
+    def all_statements(self, page_size: int = 500) -> list[dict]:
+        """Every statement the LRS holds."""
+        return fetch_statements(self.endpoint, self.auth, page_size=page_size)
 
     def statement_ids(self) -> list[str]:
         """Ids of every stored statement, in the LRS's order (duplicates would show twice)."""
