@@ -79,3 +79,30 @@ def test_disabled_course_is_not_active(make_course_settings):
     assert not settings.active
     assert not settings.sends_course_statements
     assert not settings.sends_video_statements
+
+
+def test_course_version_is_checked_at_most_once_a_minute(monkeypatch):
+    """In the LMS the version is a modulestore read: it is asked once a minute, not on every event."""
+    from xapi_plugin import platform  # noqa: PLC0415
+    from xapi_plugin.testing import standin_platform  # noqa: PLC0415
+
+    standin_platform.make_course("course-v1:A+B+C", version="1")
+    backend = platform.get_backend()
+    asked = []
+    real = backend.get_course_version
+    monkeypatch.setattr(backend, "get_course_version", lambda key: asked.append(key) or real(key))
+    clock = [1000.0]
+    monkeypatch.setattr(platform.time, "monotonic", lambda: clock[0])
+
+    assert platform.get_course_outline("course-v1:A+B+C").version == "1"
+    for _ in range(5):
+        platform.get_course_outline("course-v1:A+B+C")
+    assert len(asked) == 1
+    # A new version published in Studio (another process: no cache entry dropped here).
+    standin_platform._outlines["course-v1:A+B+C"] = standin_platform._outlines["course-v1:A+B+C"].__class__(
+        course_key="course-v1:A+B+C", display_name="New", version="2"
+    )
+    assert platform.get_course_outline("course-v1:A+B+C").version == "1"
+    clock[0] += platform.OUTLINE_VERSION_CHECK_SECONDS + 1
+    assert platform.get_course_outline("course-v1:A+B+C").version == "2"
+    assert len(asked) == 2

@@ -62,6 +62,7 @@ Signals (module attributes, not backend methods, so ``apps.py`` can name them by
     (``standin_platform.save_block_completion``). Resolved lazily, when receivers are connected.
 """
 
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -252,28 +253,40 @@ def get_user(user_id: int) -> PlatformUser | None:
     return get_backend().get_user(user_id)
 
 
-_outline_cache: dict[str, CourseOutline] = {}
+# Course key -> (monotonic time the version was last checked, outline). Asking for the version is a
+# modulestore read in the LMS, so it is asked at most once a minute per course and process: a
+# publish reaches statements within a minute.
+OUTLINE_VERSION_CHECK_SECONDS = 60.0
+_outline_cache: dict[str, tuple[float, CourseOutline]] = {}
 
 
 def get_course_outline(course_key) -> CourseOutline | None:
     """The course outline, cached per course version (a publish makes a new version)."""
     course_key = str(course_key)
+    now = time.monotonic()
+    cached = _outline_cache.get(course_key)
+    if cached is not None and now - cached[0] < OUTLINE_VERSION_CHECK_SECONDS:
+        return cached[1]
     backend = get_backend()
     version = backend.get_course_version(course_key)
     if version is None:
+        _outline_cache.pop(course_key, None)
         return None
-    cached = _outline_cache.get(course_key)
-    if cached is not None and cached.version == version:
-        return cached
+    if cached is not None and cached[1].version == version:
+        _outline_cache[course_key] = (now, cached[1])
+        return cached[1]
     outline = backend.get_course_outline(course_key)
     if outline is not None:
-        _outline_cache[course_key] = outline
+        _outline_cache[course_key] = (now, outline)
     return outline
 
 
-def clear_outline_cache() -> None:
-    """Forget cached outlines (tests, and hosts that swap backends)."""
-    _outline_cache.clear()
+def clear_outline_cache(course_key=None) -> None:
+    """Forget the cached outline of one course (all when None): after a publish the host knows of."""
+    if course_key is None:
+        _outline_cache.clear()
+    else:
+        _outline_cache.pop(str(course_key), None)
 
 
 def user_can_edit_course(user, course_key) -> bool:

@@ -39,6 +39,11 @@ def register_course(
         unit_blocks={unit: tuple(blocks) for unit, blocks in (unit_blocks or {}).items()},
     )
     _outlines[course_key] = outline
+    # Registering is the stand-in's publish: this process sees the new outline at once (the LMS
+    # notices a new version within platform.OUTLINE_VERSION_CHECK_SECONDS).
+    from xapi_plugin import platform  # noqa: PLC0415
+
+    platform.clear_outline_cache(course_key)
     return outline
 
 
