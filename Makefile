@@ -36,8 +36,7 @@ test: system-deps venv lrs quality pii_check
 	$(VENV)/bin/pytest
 
 demo: system-deps venv lrs
-	@if $(PY) -c 'import xapi_plugin.demo' 2>/dev/null; then $(VENV)/bin/xapi-demo $(DEMO_ARGS); \
-	else echo "The demo is not built yet (issue 7); 'make test' runs the test suite."; exit 1; fi
+	$(VENV)/bin/xapi-demo $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) .lrs .pytest_cache .ruff_cache *.egg-info
