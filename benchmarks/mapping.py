@@ -222,11 +222,11 @@ def bench_receivers(learners: int) -> dict:
             )
         )
 
-    def grade(user):
+    def grade(user, base=0.5, letter="Pass"):
         signals.PERSISTENT_GRADE_SUMMARY_CHANGED.send_event(
             grade=PersistentCourseGradeData(
                 user_id=user.id, course=course, course_edited_timestamp=now, course_version="1",
-                grading_policy_hash="h", percent_grade=0.5 + (user.id % 50) / 100, letter_grade="Pass",
+                grading_policy_hash="h", percent_grade=base + (user.id % 50) / 100, letter_grade=letter,
                 passed_timestamp=None,
             )
         )  # fmt: skip
@@ -236,8 +236,8 @@ def bench_receivers(learners: int) -> dict:
             course_passing_status=CoursePassingStatusData(is_passing=True, course=course, user=user_data(user))
         )
 
-    def complete_unit(user):
-        block = outline.sections[0].units[0]
+    def complete_unit(user, unit=0):
+        block = outline.sections[0].units[unit]
         standin_platform.record_completion(user.id, COURSE_KEY, block)
         backend.send(
             {
@@ -273,26 +273,11 @@ def bench_receivers(learners: int) -> dict:
     # task): the outbox row joins the caller's commit, so the time added is ours alone, up to it.
     from django.db import transaction  # noqa: PLC0415
 
-    def regrade(user):
-        signals.PERSISTENT_GRADE_SUMMARY_CHANGED.send_event(
-            grade=PersistentCourseGradeData(
-                user_id=user.id, course=course, course_edited_timestamp=now, course_version="1",
-                grading_policy_hash="h", percent_grade=0.1 + (user.id % 50) / 100, letter_grade="Fail",
-                passed_timestamp=None,
-            )
-        )  # fmt: skip
+    def regrade(user):  # a second, different grade
+        grade(user, base=0.1, letter="Fail")
 
     def complete_next_unit(user):
-        block = outline.sections[0].units[1]
-        standin_platform.record_completion(user.id, COURSE_KEY, block)
-        backend.send(
-            {
-                "name": "edx.completion.block_completion.changed",
-                "timestamp": datetime.now(UTC).isoformat(),
-                "data": {"user_id": user.id, "course_id": COURSE_KEY, "block_id": block, "completion": 1.0},
-                "context": {"user_id": user.id, "course_id": COURSE_KEY},
-            }
-        )
+        complete_unit(user, unit=1)
 
     in_caller_transaction = []
     for action in (regrade, complete_next_unit):

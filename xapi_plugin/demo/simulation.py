@@ -51,28 +51,22 @@ def _course_data(outline: CourseOutline):
     return course_data(outline.course_key, outline.display_name)
 
 
-def enrol(user, outline: CourseOutline) -> None:
-    signals.COURSE_ENROLLMENT_CREATED.send_event(
-        enrollment=CourseEnrollmentData(
-            user=user_data(user),
-            course=_course_data(outline),
-            mode="audit",
-            is_active=True,
-            creation_date=datetime.now(UTC),
-        )
+def _enrollment(user, outline: CourseOutline, is_active: bool) -> CourseEnrollmentData:
+    return CourseEnrollmentData(
+        user=user_data(user),
+        course=_course_data(outline),
+        mode="audit",
+        is_active=is_active,
+        creation_date=datetime.now(UTC),
     )
+
+
+def enrol(user, outline: CourseOutline) -> None:
+    signals.COURSE_ENROLLMENT_CREATED.send_event(enrollment=_enrollment(user, outline, is_active=True))
 
 
 def unenrol(user, outline: CourseOutline) -> None:
-    signals.COURSE_UNENROLLMENT_COMPLETED.send_event(
-        enrollment=CourseEnrollmentData(
-            user=user_data(user),
-            course=_course_data(outline),
-            mode="audit",
-            is_active=False,
-            creation_date=datetime.now(UTC),
-        )
-    )
+    signals.COURSE_UNENROLLMENT_COMPLETED.send_event(enrollment=_enrollment(user, outline, is_active=False))
 
 
 def _emit(user, outline: CourseOutline, name: str, data: dict, page: str = "") -> None:
