@@ -103,6 +103,9 @@ SETTING_DEFAULTS = {
     "XAPI_ALERT_FROM_EMAIL": None,  # None: DEFAULT_FROM_EMAIL
     "XAPI_ALERT_ADMIN_EMAILS": [],
     "XAPI_ALERT_REMINDER_INTERVAL": 24 * 3600,  # seconds
+    # Failed attempts in a row before CANT_CONNECT / SERVER_ERROR is emailed (a lone 429 or 502
+    # that the next attempt gets through is not news). AUTH_ERROR is emailed at once.
+    "XAPI_ALERT_AFTER_FAILURES": 2,
     # Data retention.
     "XAPI_DELIVERED_RETENTION": 14 * 24 * 3600,  # seconds
     "XAPI_VIEWING_STATE_RETENTION": 180 * 24 * 3600,  # seconds

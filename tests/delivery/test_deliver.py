@@ -116,10 +116,7 @@ def test_server_errors_back_off_one_probe_then_recover_with_emails(make_connecti
     assert "500" in connection.last_failure_detail
     assert connection.retry_at > timezone.now()
     assert _states(connection)[OutboxState.PENDING] == 30
-    assert len(mail.outbox) == 1
-    alert = mail.outbox[0]
-    assert set(alert.to) == {"ops@example.com", "admin@example.com"}
-    assert "failing" in alert.subject and "SERVER_ERROR" in alert.body and "30 pending" in alert.body
+    assert len(mail.outbox) == 0, "one failure is not news yet (XAPI_ALERT_AFTER_FAILURES = 2)"
 
     # Before retry_at nobody sends; more new rows do not make anyone hammer the LRS.
     enqueue(connection, statements_b := make_statements(20))
@@ -131,6 +128,13 @@ def test_server_errors_back_off_one_probe_then_recover_with_emails(make_connecti
     assert (report.requests, report.stopped) == (1, "failing")
     connection.refresh_from_db()
     assert connection.consecutive_failures == 2
+    assert len(mail.outbox) == 1
+    alert = mail.outbox[0]
+    assert set(alert.to) == {"ops@example.com", "admin@example.com"}
+    assert "failing" in alert.subject and "SERVER_ERROR" in alert.body and "50 pending" in alert.body
+
+    _wait_until_retry(connection)
+    deliver_due(connection.pk)  # and once more
     assert len(mail.outbox) == 1, "same error: no second alert"
 
     proxy.reset()
@@ -145,6 +149,22 @@ def test_server_errors_back_off_one_probe_then_recover_with_emails(make_connecti
     assert "works again" in recovery.subject
     assert "Statements delivered late: 50" in recovery.body
     assert connection.alerted_status == "" and connection.failing_since is None
+
+
+@override_settings(**FAST)
+def test_a_lone_429_that_the_next_attempt_gets_through_sends_no_email(make_connection, enqueue, proxy, fresh_lrs):
+    connection = make_connection(endpoint=proxy.endpoint)
+    statements = make_statements(5)
+    enqueue(connection, statements)
+    proxy.fail_status = 429
+    assert deliver_due(connection.pk).stopped == "failing"
+    proxy.reset()
+    _wait_until_retry(connection)
+    assert deliver_due(connection.pk).delivered == 5
+    assert_lrs_holds_exactly(fresh_lrs, [s["id"] for s in statements])
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.OK
+    assert mail.outbox == []
 
 
 @override_settings(**FAST)
