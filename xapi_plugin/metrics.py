@@ -14,7 +14,8 @@ SKIPPED_EVENTS = "events_skipped"
 FAILED_EVENTS = "events_failed"
 DUPLICATE_EVENTS = "events_duplicate"
 DEFERRED_TO_ASIDE = "video_events_deferred_to_aside"
-COUNTERS = (SKIPPED_EVENTS, FAILED_EVENTS, DUPLICATE_EVENTS, DEFERRED_TO_ASIDE)
+IDLE_CLOSE_FAILED = "video_idle_close_failed"
+COUNTERS = (SKIPPED_EVENTS, FAILED_EVENTS, DUPLICATE_EVENTS, DEFERRED_TO_ASIDE, IDLE_CLOSE_FAILED)
 
 
 def increment(name: str, amount: int = 1) -> None:

@@ -32,6 +32,7 @@ CELERY_TASK_IGNORE_RESULT = True
 XAPI_SWEEP_INTERVAL = 5
 CELERY_BEAT_SCHEDULE = {
     "xapi-delivery-sweep": {"task": "xapi_plugin.delivery.tasks.sweep", "schedule": 5.0},
+    "xapi-close-idle-video-sessions": {"task": "xapi_plugin.video.tasks.close_idle_sessions", "schedule": 60.0},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Short backoff so that a demo against a flaky LRS finishes in minutes, not hours.

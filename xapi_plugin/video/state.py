@@ -6,28 +6,41 @@ wait) and written back only if its ``version`` is still the one read (compare-an
 also holds on databases without row locks, such as SQLite); a writer that lost the race rolls
 back, statements included, and starts again from the fresh row. Statements are queued in the
 same transaction as the state, so they exist exactly when the state that produced them does.
+
+:func:`close_idle_sessions`, run periodically, ends the sessions of closed tabs the same way.
 """
 
 import logging
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xapi_plugin import platform
+from xapi_plugin import metrics, platform
 from xapi_plugin.conf import lms_root_url
 from xapi_plugin.course_settings import CourseXapiSettings, get_course_settings
 from xapi_plugin.delivery.outbox import enqueue_statements
-from xapi_plugin.learners import get_learner_identity
+from xapi_plugin.learners import LearnerIdentity, LearnerRetired, get_learner_identity
 from xapi_plugin.statements.common import block_activity_id, course_activity
 from xapi_plugin.statements.formatting import language_tag
 from xapi_plugin.statements.video import VideoTarget, build_video_statement
 from xapi_plugin.video.overrides import resolve_video_settings
-from xapi_plugin.video.viewing import Observation, PageSession, VideoIntent, VideoSettings, Viewing, step
+from xapi_plugin.video.viewing import (
+    INACTIVITY,
+    Observation,
+    PageSession,
+    VideoIntent,
+    VideoSettings,
+    Viewing,
+    step,
+)
+from xapi_plugin.video.viewing import close_idle_sessions as close_idle_sessions_of
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +101,17 @@ def viewing_fields(viewing: Viewing) -> dict:
     }
 
 
+def _save(row, viewing: Viewing) -> None:
+    """Write ``viewing`` back to ``row`` if nobody wrote it since it was read (compare-and-swap)."""
+    from xapi_plugin.models import VideoViewingState  # noqa: PLC0415
+
+    written = VideoViewingState.objects.filter(pk=row.pk, version=row.version).update(
+        version=F("version") + 1, modified=timezone.now(), **viewing_fields(viewing)
+    )
+    if written != 1:
+        raise ConcurrentUpdate("version changed")
+
+
 def _apply_once(obs: Observation, registration: str, settings: VideoSettings) -> tuple[Viewing, list[VideoIntent]]:
     """One attempt, inside the caller's transaction: lock, read, step, compare-and-swap."""
     from xapi_plugin.models import VideoViewingState  # noqa: PLC0415
@@ -102,12 +126,22 @@ def _apply_once(obs: Observation, registration: str, settings: VideoSettings) ->
             raise ConcurrentUpdate("created by another writer") from exc
     viewing = to_viewing(row)
     intents = step(viewing, obs, settings)
-    written = VideoViewingState.objects.filter(pk=row.pk, version=row.version).update(
-        version=F("version") + 1, modified=timezone.now(), **viewing_fields(viewing)
-    )
-    if written != 1:
-        raise ConcurrentUpdate("version changed")
+    _save(row, viewing)
     return viewing, intents
+
+
+def _with_retries[T](attempt: Callable[[], T]) -> T:
+    """Run ``attempt`` in a transaction, again from scratch while another writer wins the race."""
+    for number in range(MAX_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return attempt()
+        except (ConcurrentUpdate, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not _is_lock_conflict(exc):
+                raise
+            # Someone else wrote this state first: back off a little and start from their row.
+            time.sleep(random.uniform(0, 0.01 * (number + 1)))  # noqa: S311 - jitter, not security
+    raise ConcurrentUpdate(f"viewing state still contended after {MAX_ATTEMPTS} attempts")
 
 
 def _is_lock_conflict(exc: OperationalError) -> bool:
@@ -116,19 +150,43 @@ def _is_lock_conflict(exc: OperationalError) -> bool:
     return code in (1205, 1213) or "database is locked" in str(exc)
 
 
-def video_target(obs: Observation, course_key: str, actor: dict, registration: str) -> VideoTarget:
-    """The actor, activity and context values the statements of ``obs`` share."""
+def video_target(
+    video_key: str, video_name: str | None, course_key: str, actor: dict, registration: str
+) -> VideoTarget:
+    """The actor, activity and context values the statements of one viewing share."""
     root_url = lms_root_url()
     outline = platform.get_course_outline(course_key)
     return VideoTarget(
         actor=actor,
         registration=registration,
-        video_id=block_activity_id(obs.video_key, root_url),
-        video_name=obs.display_name,
+        video_id=block_activity_id(video_key, root_url),
+        video_name=video_name,
         course=course_activity(course_key, outline.display_name if outline else None, root_url),
         language=language_tag(outline.language if outline else None),
         root_url=root_url,
     )
+
+
+def _queue_intents(
+    intents: list[VideoIntent],
+    *,
+    course_settings: CourseXapiSettings,
+    course_key: str,
+    user_id: int,
+    video_key: str,
+    video_name: str | None,
+    identity: LearnerIdentity,
+    registration: str,
+) -> ObservationOutcome:
+    """Build the statements of ``intents`` and queue them, inside the caller's transaction."""
+    statements = []
+    if intents:
+        target = video_target(video_key, video_name, course_key, identity.agent, registration)
+        statements = [build_video_statement(intent, target) for intent in intents]
+    queued = enqueue_statements(
+        statements, connection_id=course_settings.connection_id, course_key=course_key, user_id=user_id
+    )
+    return ObservationOutcome(statements, queued)
 
 
 def record_player_observation(obs: Observation) -> ObservationOutcome:
@@ -146,24 +204,121 @@ def record_player_observation(obs: Observation) -> ObservationOutcome:
         return ObservationOutcome([], 0)
     identity = get_learner_identity(obs.user_id, obs.course_key, course_settings)
 
-    for attempt in range(MAX_ATTEMPTS):
+    def attempt() -> ObservationOutcome:
+        _, intents = _apply_once(obs, identity.registration, settings)
+        return _queue_intents(
+            intents,
+            course_settings=course_settings,
+            course_key=obs.course_key,
+            user_id=obs.user_id,
+            video_key=obs.video_key,
+            video_name=obs.display_name,
+            identity=identity,
+            registration=identity.registration,
+        )
+
+    return _with_retries(attempt)
+
+
+def _close_idle_once(
+    pk: int, now: datetime, settings: VideoSettings, course_settings: CourseXapiSettings, identity: LearnerIdentity
+) -> int:
+    """One attempt, inside the caller's transaction: lock, read, close idle sessions, compare-and-swap, queue."""
+    from xapi_plugin.models import VideoViewingState  # noqa: PLC0415
+
+    row = VideoViewingState.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        return 0  # deleted since the query (retention, retirement)
+    viewing = to_viewing(row)
+    open_before = len(viewing.sessions)
+    intents = close_idle_sessions_of(viewing, settings, now)
+    closed = open_before - len(viewing.sessions)
+    if not closed:
+        return 0  # an event came in since the query: nothing is idle any more
+    _save(row, viewing)
+    _queue_intents(
+        intents,
+        course_settings=course_settings,
+        course_key=row.course_key,
+        user_id=row.user_id,
+        video_key=row.video_key,
+        video_name=None,  # not stored; the LRS has it from the session's other statements
+        identity=identity,
+        registration=viewing.registration,
+    )
+    return closed
+
+
+class _IdleCloser:
+    """One run of :func:`close_idle_sessions`: settings read once per course and video."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.course_settings: dict[str, CourseXapiSettings | None] = {}
+        self.video_settings: dict[tuple[str, str], VideoSettings] = {}
+
+    def settings_for(self, course_key: str, video_key: str) -> tuple[CourseXapiSettings, VideoSettings] | None:
+        """The course's and the video's settings, or None when the video sends no statements now."""
+        if course_key not in self.course_settings:
+            self.course_settings[course_key] = course_settings_for(course_key)
+        course_settings = self.course_settings[course_key]
+        if course_settings is None or not course_settings.sends_video_statements:
+            return None
+        if (course_key, video_key) not in self.video_settings:
+            self.video_settings[course_key, video_key] = resolve_video_settings(course_settings, video_key)
+        settings = self.video_settings[course_key, video_key]
+        return (course_settings, settings) if settings.tracking_enabled else None
+
+    def close(self, pk: int, course_key: str, video_key: str, user_id: int) -> int:
+        """Close the idle sessions of one state; how many were closed."""
+        found = self.settings_for(course_key, video_key)
+        if found is None:
+            return 0  # left as it is: the course or the video sends no video statements now
+        course_settings, settings = found
         try:
-            with transaction.atomic():
-                _, intents = _apply_once(obs, identity.registration, settings)
-                statements = []
-                if intents:
-                    target = video_target(obs, obs.course_key, identity.agent, identity.registration)
-                    statements = [build_video_statement(intent, target) for intent in intents]
-                queued = enqueue_statements(
-                    statements,
-                    connection_id=course_settings.connection_id,
-                    course_key=obs.course_key,
-                    user_id=obs.user_id,
-                )
-            return ObservationOutcome(statements, queued)
-        except (ConcurrentUpdate, OperationalError) as exc:
-            if isinstance(exc, OperationalError) and not _is_lock_conflict(exc):
-                raise
-            # Someone else wrote this state first: back off a little and start from their row.
-            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter, not security
-    raise ConcurrentUpdate(f"viewing state still contended after {MAX_ATTEMPTS} attempts")
+            identity = get_learner_identity(user_id, course_key, course_settings)
+        except LearnerRetired:
+            return 0
+        return _with_retries(lambda: _close_idle_once(pk, self.now, settings, course_settings, identity))
+
+
+def close_idle_sessions(now: datetime | None = None, batch_size: int = 500) -> int:
+    """End, with ``terminated``, the viewing sessions idle for longer than ``INACTIVITY``; returns how many.
+
+    A learner who closes the tab sends nothing, so without this their session would stay open
+    until their next event for the same video. Run periodically (Celery beat, task
+    ``xapi_plugin.video.tasks.close_idle_sessions``). Candidates are the states whose last event
+    is older than ``now - INACTIVITY`` and that still have a session (so a page still active
+    keeps its row out; an idle sibling page is closed by that page's next event or by a later
+    run, once the whole state is idle), read ``batch_size`` at a time in primary-key order.
+    Each is closed in its own transaction exactly as an observation is applied (row lock,
+    compare-and-swap, statements queued with the state). States of courses that no longer send
+    video statements, of videos whose tracking is off, and of retired learners are left as they
+    are. A state that fails is logged by id and counted (``video_idle_close_failed``); the
+    others go on. Running it again closes nothing more; the learner's next event on that page
+    opens a new session.
+    """
+    from xapi_plugin.models import VideoViewingState  # noqa: PLC0415
+
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    closer = _IdleCloser(now or timezone.now())
+    candidates = (
+        VideoViewingState.objects.filter(last_event_at__lt=closer.now - INACTIVITY)
+        .exclude(sessions={})
+        .order_by("pk")
+        .values_list("pk", "course_key", "video_key", "user_id")
+    )
+    closed = 0
+    after = 0
+    while True:
+        batch = list(candidates.filter(pk__gt=after)[:batch_size])
+        for pk, course_key, video_key, user_id in batch:
+            try:
+                closed += closer.close(pk, course_key, video_key, user_id)
+            except Exception:  # noqa: BLE001 - one bad state must not keep the others open
+                log.exception("could not close the idle video sessions of viewing state %s", pk)
+                metrics.increment(metrics.IDLE_CLOSE_FAILED)
+        if len(batch) < batch_size:
+            return closed
+        after = batch[-1][0]

@@ -9,8 +9,9 @@ Rules (README, section "Video"):
 * A *session* belongs to one page (``page_key``): opened by ``load`` (a new page load), by the
   first event of a page, or by an event after :data:`INACTIVITY` without one; closed with
   ``terminated`` by ``ended``/``unload``, by the page's next ``load``, or when it was idle
-  longer than :data:`INACTIVITY` (at its last event's time). Its id is the id of its
-  ``initialized`` statement, shaped as a version 4 UUID.
+  longer than :data:`INACTIVITY` (at its last event's time: by the learner's next event, or by
+  :func:`close_idle_sessions`, run periodically). Its id is the id of its ``initialized``
+  statement, shaped as a version 4 UUID.
 * ``initialized`` needs the video's length (the profile requires it): a session whose length
   is not known yet sends nothing; its ``initialized`` (dated at the session's start) goes out
   with the first event that brings the length, followed by that event's own statement.
@@ -186,9 +187,13 @@ class VideoIntent:
 
 
 class _Step:
-    """Applies one observation; collects intents. A class only to share the locals of ``step``."""
+    """Applies one observation; collects intents. A class only to share the locals of ``step``.
 
-    def __init__(self, viewing: Viewing, obs: Observation, settings: VideoSettings):
+    ``obs`` is None when no observation drives the change (:func:`close_idle_sessions`): then
+    only the closing of sessions by inactivity, which needs no observation, may run.
+    """
+
+    def __init__(self, viewing: Viewing, obs: Observation | None, settings: VideoSettings):
         self.viewing = viewing
         self.obs = obs
         self.settings = settings
@@ -254,6 +259,12 @@ class _Step:
         else:
             self.emit(session, v.VERB_TERMINATED, when, statement_id("video-terminated", session.session_id), **values)
         del self.viewing.sessions[key]
+
+    def close_idle(self, now: datetime, keep: str | None = None) -> None:
+        """End every session but ``keep``'s idle for longer than :data:`INACTIVITY` at ``now``, at its last event."""
+        for key, session in list(self.viewing.sessions.items()):
+            if key != keep and now - session.last > INACTIVITY:
+                self.close_session(key, session.last)
 
     def initialize(self, session: PageSession) -> None:
         if session.initialized or not self.viewing.length:
@@ -374,9 +385,7 @@ class _Step:
             viewing.length = p.round_time(obs.duration)
 
         # Sessions of other pages idle for too long are over (a closed tab sends nothing).
-        for key, other in list(viewing.sessions.items()):
-            if key != obs.page_key and when - other.last > INACTIVITY:
-                self.close_session(key, other.last)
+        self.close_idle(when, keep=obs.page_key)
 
         session = viewing.sessions.get(obs.page_key)
         if session is not None and (obs.kind == "load" or when - session.last > INACTIVITY):
@@ -499,3 +508,17 @@ def step(viewing: Viewing, obs: Observation, settings: VideoSettings) -> list[Vi
     if viewing.last_event_at is not None and obs.timestamp < viewing.last_event_at - REORDER_WINDOW:
         return []
     return _Step(viewing, obs, settings).run()
+
+
+def close_idle_sessions(viewing: Viewing, settings: VideoSettings, now: datetime) -> list[VideoIntent]:
+    """End the sessions of ``viewing`` idle for longer than :data:`INACTIVITY` at ``now`` (changed in place).
+
+    What the next event of the learner would do to them, without waiting for it (a closed tab
+    sends nothing): each ends with ``terminated`` dated at its last event, with the progress
+    and played segments of then; its statement id is the one that event would have given it.
+    A session never initialized (length unknown) ends without a statement. ``last_event_at``
+    is left alone: closing is not an event, and the reorder window still counts from the last one.
+    """
+    stepper = _Step(viewing, None, settings)
+    stepper.close_idle(now)
+    return stepper.intents
