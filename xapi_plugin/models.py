@@ -260,7 +260,7 @@ class VideoViewingState(models.Model):
     )
     progress = models.FloatField(default=0.0)
     played_time = models.FloatField(default=0.0, help_text="Seconds of playback, rewatching included.")
-    last_event_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_beacon = models.FloatField(null=True, blank=True, help_text="Progress reported by the last beacon.")
     last_beacon_at = models.FloatField(null=True, blank=True, help_text="played_time at the last beacon.")
     completed_at = models.DateTimeField(null=True, blank=True)
