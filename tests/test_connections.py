@@ -8,7 +8,7 @@ from django.test import TestCase, override_settings
 
 from xapi_plugin import crypto
 from xapi_plugin.constants import AuthType
-from xapi_plugin.models import LRSConnection
+from xapi_plugin.models import CourseSettings, LRSConnection
 from xapi_plugin.validators import validate_endpoint
 
 
@@ -165,3 +165,44 @@ def test_one_connection_serves_many_courses(make_connection, make_course_setting
     make_course_settings("course-v1:A+B+C", connection=connection)
     make_course_settings("course-v1:A+B+D", connection=connection)
     assert connection.courses.count() == 2
+
+
+class CourseSettingsAdminTest(TestCase):
+    """Operators editing a course's settings in admin get the same plain refusals."""
+
+    def setUp(self):
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+        self.client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "pw"))
+        self.connection = LRSConnection.objects.create(
+            name="LRS", endpoint="https://lrs.example.com/xapi", contact_email="a@b.co"
+        )
+
+    def _post(self, **overrides):
+        data = {
+            "course_key": "course-v1:A+B+C",
+            "enabled": "on",
+            "connection": self.connection.pk,
+            "actor_mode": "email",
+            "video_end_percent": 90,
+            "video_end_seconds": 0,
+            "beacon_interval": "quarters",
+            "send_course_statements": "on",
+            "send_video_statements": "on",
+        }
+        data.update(overrides)
+        return self.client.post("/admin/xapi_plugin/coursesettings/add/", data)
+
+    def test_out_of_range_threshold_is_refused(self):
+        response = self._post(video_end_percent=150)
+        self.assertContains(response, "Video end percent must be a whole number from 1 to 100 (got 150)")
+        self.assertFalse(CourseSettings.objects.exists())
+
+    def test_enabling_without_a_connection_is_refused(self):
+        response = self._post(connection="")
+        self.assertContains(response, "Choose the LRS connection this course sends to before enabling xAPI.")
+        self.assertFalse(CourseSettings.objects.exists())
+
+    def test_valid_settings_are_saved(self):
+        self.assertEqual(self._post().status_code, 302)
+        self.assertEqual(CourseSettings.objects.get().video_end_percent, 90)
