@@ -12,23 +12,15 @@ Figures are printed as ``name=value``.
 
 import gzip
 import json
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_DIR = tempfile.TemporaryDirectory(prefix="xapi-bench-replay-")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.host.lms_settings")
-os.environ.setdefault("XAPI_HOST_SQLITE", str(Path(_DIR.name) / "bench.sqlite3"))
+from stand_in import start_stand_in_lms  # noqa: E402  (benchmarks/ is on sys.path when run)
 
-import django  # noqa: E402
-
-django.setup()
+_DIR = start_stand_in_lms("replay")
 
 from django.core.management import call_command  # noqa: E402
 

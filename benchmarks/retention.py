@@ -7,23 +7,14 @@ unbatched ``DELETE`` of all expired rows: what a naive purge would do, holding i
 whole statement. The purge's longest batch is the longest time it holds any lock.
 """
 
-import os
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_DB_DIR = tempfile.TemporaryDirectory(prefix="xapi-bench-retention-")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.host.lms_settings")
-os.environ.setdefault("XAPI_HOST_SQLITE", str(Path(_DB_DIR.name) / "bench.sqlite3"))
+from stand_in import start_stand_in_lms  # noqa: E402  (benchmarks/ is on sys.path when run)
 
-import django  # noqa: E402
-
-django.setup()
+_DB_DIR = start_stand_in_lms("retention")
 
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402

@@ -12,22 +12,13 @@ tracking event (what the intake does to every event before any of our work).
 * ``mapping``: building statement dicts from the state machine's intents.
 """
 
-import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_DB_DIR = tempfile.TemporaryDirectory(prefix="xapi-bench-video-")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.host.lms_settings")
-os.environ.setdefault("XAPI_HOST_SQLITE", str(Path(_DB_DIR.name) / "bench.sqlite3"))
+from stand_in import start_stand_in_lms  # noqa: E402  (benchmarks/ is on sys.path when run)
 
-import django  # noqa: E402
-
-django.setup()
+_DB_DIR = start_stand_in_lms("video")
 
 from django.core.management import call_command  # noqa: E402
 
