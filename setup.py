@@ -15,9 +15,9 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="AGPL-3.0",
-    packages=find_packages(include=["xapi_plugin", "xapi_plugin.*", "xblocks", "xblocks.*"]),
+    packages=find_packages(include=["xapi_plugin", "xapi_plugin.*"]),
     include_package_data=True,
-    package_data={"xapi_plugin": ["templates/**/*", "testing/*.js"], "xblocks": ["static/**/*", "templates/**/*"]},
+    package_data={"xapi_plugin": ["templates/**/*", "testing/*.js", "aside/static/**/*", "aside/templates/**/*"]},
     python_requires=">=3.12",
     install_requires=[
         "Django>=4.2,<6",
@@ -49,7 +49,7 @@ setup(
         "cms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],
         "console_scripts": ["xapi-demo = xapi_plugin.demo.cli:main"],
         # Video blocks only (should_apply_to_block); operators enable asides in XBlockAsidesConfig.
-        "xblock_asides.v1": ["xapi_video = xblocks.video_aside:VideoXapiAside"],
+        "xblock_asides.v1": ["xapi_video = xapi_plugin.aside.video_aside:VideoXapiAside"],
     },
     classifiers=[
         "Framework :: Django",

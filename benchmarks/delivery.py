@@ -96,7 +96,7 @@ def delivered_span(connection, count: int, started_wall, timeout: float) -> floa
     """Seconds from ``started_wall`` to the last delivery, once all ``count`` rows are delivered."""
     from django.db.models import Max  # noqa: PLC0415
 
-    from xapi_plugin.constants import OutboxState  # noqa: PLC0415
+    from xapi_plugin.core.constants import OutboxState  # noqa: PLC0415
     from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
 
     rows = OutboxStatement.objects.filter(connection=connection)

@@ -54,8 +54,9 @@ def _django(env: dict | None = None) -> None:
 
 def _mapper():
     """A pure function raw tracking event -> statements, as the receivers map (identity given)."""
+    from xapi_plugin.course.progress import compute_progress  # noqa: PLC0415
+    from xapi_plugin.intake.tracking import normalise_event  # noqa: PLC0415
     from xapi_plugin.platform import CourseOutline, OutlineSection  # noqa: PLC0415
-    from xapi_plugin.progress import compute_progress  # noqa: PLC0415
     from xapi_plugin.statements import course as build  # noqa: PLC0415
     from xapi_plugin.statements.actor import build_agent  # noqa: PLC0415
     from xapi_plugin.statements.formatting import language_tag  # noqa: PLC0415
@@ -68,7 +69,6 @@ def _mapper():
         VERB_REGISTERED,
         VERB_UNREGISTERED,
     )
-    from xapi_plugin.tracking import normalise_event  # noqa: PLC0415
 
     root = "http://lms.stand-in.test"
     problem = "block-v1:edX+DemoX+Demo_Course+type@problem+block@7c54b16c8ed34f9f8772015178c7a175"
@@ -194,11 +194,11 @@ def bench_receivers(learners: int) -> dict:
         PersistentCourseGradeData,
     )
 
-    from xapi_plugin import course_events  # noqa: PLC0415
+    from xapi_plugin.course import events as course_events  # noqa: PLC0415
+    from xapi_plugin.intake.tracking import XapiTrackingBackend  # noqa: PLC0415
     from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement  # noqa: PLC0415
     from xapi_plugin.testing import standin_platform  # noqa: PLC0415
     from xapi_plugin.testing.events import user_data  # noqa: PLC0415
-    from xapi_plugin.tracking import XapiTrackingBackend  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
     connection = LRSConnection(name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com")

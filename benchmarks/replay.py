@@ -69,8 +69,8 @@ def write_log(path: Path, size_mb: int) -> int:
 def main() -> None:
     size_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     from xapi_plugin.delivery import outbox  # noqa: PLC0415
+    from xapi_plugin.intake.replay import ReplayFilter, iter_log_lines, replay_files  # noqa: PLC0415
     from xapi_plugin.models import CourseSettings, LRSConnection  # noqa: PLC0415
-    from xapi_plugin.replay import ReplayFilter, iter_log_lines, replay_files  # noqa: PLC0415
     from xapi_plugin.testing import standin_platform  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)

@@ -19,9 +19,9 @@ _DB_DIR = start_stand_in_lms("retention")
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from xapi_plugin import retention, retirement  # noqa: E402
-from xapi_plugin.constants import OutboxState  # noqa: E402
+from xapi_plugin.core.constants import OutboxState  # noqa: E402
 from xapi_plugin.models import LRSConnection, OutboxStatement  # noqa: E402
+from xapi_plugin.privacy import retention, retirement  # noqa: E402
 
 PAYLOAD = '{"actor":{"objectType":"Agent","account":{"homePage":"http://lms","name":"%032x"}},"verb":{}}'
 LEARNERS = 500

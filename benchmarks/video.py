@@ -61,11 +61,11 @@ def main(total: int) -> None:
     from django.contrib.auth import get_user_model  # noqa: PLC0415
 
     from xapi_plugin.delivery import outbox  # noqa: PLC0415
+    from xapi_plugin.intake.tracking import XapiTrackingBackend, normalise_event  # noqa: PLC0415
     from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement  # noqa: PLC0415
     from xapi_plugin.statements.common import course_activity  # noqa: PLC0415
     from xapi_plugin.statements.video import VideoTarget, build_video_statement  # noqa: PLC0415
     from xapi_plugin.testing import standin_platform  # noqa: PLC0415
-    from xapi_plugin.tracking import XapiTrackingBackend, normalise_event  # noqa: PLC0415
     from xapi_plugin.video.ingest import observation_from_event  # noqa: PLC0415
     from xapi_plugin.video.viewing import VideoSettings, Viewing, step  # noqa: PLC0415
 

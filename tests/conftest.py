@@ -3,7 +3,8 @@
 import pytest
 from django.core.cache import cache
 
-from xapi_plugin import learners, platform
+from xapi_plugin import platform
+from xapi_plugin.privacy import identity as learners
 from xapi_plugin.testing import standin_platform
 from xapi_plugin.testing.local_lrs import LocalLRS
 

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from xapi_plugin.constants import SETTING_DEFAULTS
+from xapi_plugin.core.constants import SETTING_DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -29,7 +29,7 @@ def test_every_task_the_readme_schedules_is_found_by_a_worker():
     from celery import Celery  # noqa: PLC0415
 
     scheduled = set(re.findall(r'"task": "([\w.]+)"', README))
-    assert {"xapi_plugin.delivery.tasks.sweep", "xapi_plugin.retention.purge_expired_data"} <= scheduled
+    assert {"xapi_plugin.delivery.tasks.sweep", "xapi_plugin.privacy.tasks.purge_expired_data"} <= scheduled
     worker_app = Celery("readme-check", set_as_current=False)
     worker_app.autodiscover_tasks(["xapi_plugin"], force=True)
     worker_app.loader.import_default_modules()

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 
-from xapi_plugin.constants import AuthType, OutboxState
+from xapi_plugin.core.constants import AuthType, OutboxState
 from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement
 
 _KEEP_HINT = "Leave blank to keep the stored value. Stored encrypted; never shown again."
@@ -115,7 +115,7 @@ class LRSConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Test connection (GET /about, then an authenticated GET /statements)")
     def test_connection(self, request, queryset):
-        from xapi_plugin.delivery.lrs_client import LRSClient  # noqa: PLC0415
+        from xapi_plugin.delivery import LRSClient  # noqa: PLC0415
 
         for connection in queryset:
             checks = LRSClient(connection).check()
@@ -146,7 +146,7 @@ class CourseSettingsAdmin(admin.ModelAdmin):
 
 def _probe_soon(connection: LRSConnection) -> None:
     """Let a failing connection's next probe happen now and queue delivery for it."""
-    from xapi_plugin.delivery.tasks import schedule_delivery  # noqa: PLC0415
+    from xapi_plugin.delivery import schedule_delivery  # noqa: PLC0415
 
     LRSConnection.objects.filter(pk=connection.pk, consecutive_failures__gt=0).update(retry_at=timezone.now())
     try:
@@ -216,7 +216,7 @@ class OutboxStatementAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry selected rejected, expired or held statements (sends the stored bytes again)")
     def retry_statements(self, request, queryset):
-        from xapi_plugin.delivery.tasks import schedule_delivery  # noqa: PLC0415
+        from xapi_plugin.delivery import schedule_delivery  # noqa: PLC0415
 
         retryable = queryset.filter(state__in=[OutboxState.REJECTED, OutboxState.EXPIRED, OutboxState.HELD])
         connection_ids = set(retryable.values_list("connection_id", flat=True))

@@ -2,7 +2,7 @@
 
 from django.apps import AppConfig
 
-from xapi_plugin.constants import PROJECT_CMS, PROJECT_LMS
+from xapi_plugin.core.constants import PROJECT_CMS, PROJECT_LMS
 
 # edx-django-utils reads these dicts; the string values stand for edx-platform's
 # ProjectType and SettingsType constants, which live in edx-platform itself.
@@ -19,16 +19,16 @@ LMS_RECEIVERS: list[dict] = [
         "receiver_func_name": "tracking_event_emitted_receiver",
         "signal_path": "openedx_events.analytics.signals.TRACKING_EVENT_EMITTED",
     },
-    # User retirement (xapi_plugin/retirement.py): edx-platform's signals through the adapter.
+    # User retirement (privacy/retirement.py): edx-platform's signals through the adapter.
     {
         "receiver_func_name": "user_retire_lms_critical_receiver",
-        "signal_path": "xapi_plugin.platform.USER_RETIRE_LMS_CRITICAL",
+        "signal_path": "xapi_plugin.platform.signals.USER_RETIRE_LMS_CRITICAL",
     },
     {
         "receiver_func_name": "user_retire_lms_misc_receiver",
-        "signal_path": "xapi_plugin.platform.USER_RETIRE_LMS_MISC",
+        "signal_path": "xapi_plugin.platform.signals.USER_RETIRE_LMS_MISC",
     },
-    # Course statements (xapi_plugin/course_events.py): openedx-events learning signals.
+    # Course statements (course/events.py): openedx-events learning signals.
     *[
         {"receiver_func_name": receiver, "signal_path": f"openedx_events.learning.signals.{signal}"}
         for receiver, signal in (
@@ -42,15 +42,18 @@ LMS_RECEIVERS: list[dict] = [
             ("certificate_changed_receiver", "CERTIFICATE_CHANGED"),
         )
     ],
-    # Progress (xapi_plugin/progress.py): saves of edx-completion's BlockCompletion (post_save when the
+    # Progress (course/progress.py): saves of edx-completion's BlockCompletion (post_save when the
     # app is installed, see the adapter); the receiver ignores other models.
-    {"receiver_func_name": "block_completion_saved", "signal_path": "xapi_plugin.platform.BLOCK_COMPLETION_SAVED"},
+    {
+        "receiver_func_name": "block_completion_saved",
+        "signal_path": "xapi_plugin.platform.signals.BLOCK_COMPLETION_SAVED",
+    },
 ]
 CMS_RECEIVERS: list[dict] = [
-    # Course staff's Advanced Settings "xapi" entry, applied on every publish (studio_settings.py).
+    # Course staff's Advanced Settings "xapi" entry, applied on every publish (studio/advanced_settings.py).
     {
         "receiver_func_name": "apply_studio_settings_on_publish",
-        "signal_path": "xapi_plugin.platform.COURSE_PUBLISHED",
+        "signal_path": "xapi_plugin.platform.signals.COURSE_PUBLISHED",
     },
 ]
 
@@ -67,13 +70,18 @@ class XapiPluginConfig(AppConfig):
             PROJECT_LMS: _SETTINGS,
             PROJECT_CMS: _SETTINGS,
         },
-        # The course staff page (views.py) under /xapi/ in Studio; also mounted in the LMS.
+        # The course staff page (studio/views.py) under /xapi/ in Studio; also mounted in the LMS.
         "url_config": {
-            PROJECT_CMS: {"namespace": "xapi_plugin", "regex": r"^xapi/", "relative_path": "urls"},
-            PROJECT_LMS: {"namespace": "xapi_plugin", "regex": r"^xapi/", "relative_path": "urls"},
+            PROJECT_CMS: {"namespace": "xapi_plugin", "regex": r"^xapi/", "relative_path": "studio.urls"},
+            PROJECT_LMS: {"namespace": "xapi_plugin", "regex": r"^xapi/", "relative_path": "studio.urls"},
         },
         "signals_config": {
-            PROJECT_LMS: {"relative_path": "receivers", "receivers": LMS_RECEIVERS},
-            PROJECT_CMS: {"relative_path": "receivers", "receivers": CMS_RECEIVERS},
+            PROJECT_LMS: {"relative_path": "intake.receivers", "receivers": LMS_RECEIVERS},
+            PROJECT_CMS: {"relative_path": "intake.receivers", "receivers": CMS_RECEIVERS},
         },
     }
+
+    def ready(self) -> None:
+        from xapi_plugin.studio import connect_cache_invalidation  # noqa: PLC0415  (models are loaded only now)
+
+        connect_cache_invalidation()

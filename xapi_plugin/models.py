@@ -9,17 +9,16 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from xapi_plugin import crypto
-from xapi_plugin.constants import (
+from xapi_plugin.connections import decrypt_secret, encrypt_secret, validate_endpoint
+from xapi_plugin.core.constants import (
     ActorMode,
     AuthType,
     BeaconInterval,
     ConnectionStatus,
     OutboxState,
 )
-from xapi_plugin.validators import (
+from xapi_plugin.core.validators import (
     validate_course_key,
-    validate_endpoint,
     validate_video_end_percent,
     validate_video_end_seconds,
 )
@@ -42,7 +41,7 @@ class LRSConnection(models.Model):
         help_text="The LRS's xAPI base URL; statements are posted to <endpoint>/statements.",
     )
     auth_type = models.CharField(max_length=32, choices=AuthType.CHOICES, default=AuthType.BASIC)
-    # Encrypted with xapi_plugin.crypto; use the key/secret properties.
+    # Encrypted with xapi_plugin.connections.crypto; use the key/secret properties.
     key_encrypted = models.TextField(blank=True, default="", editable=False)
     secret_encrypted = models.TextField(blank=True, default="", editable=False)
     token_url = models.CharField(
@@ -85,20 +84,20 @@ class LRSConnection(models.Model):
     @property
     def key(self) -> str:
         """The LRS key (HTTP Basic user) or OAuth client id, decrypted."""
-        return crypto.decrypt_secret(self.key_encrypted)
+        return decrypt_secret(self.key_encrypted)
 
     @key.setter
     def key(self, value: str) -> None:
-        self.key_encrypted = crypto.encrypt_secret(value or "")
+        self.key_encrypted = encrypt_secret(value or "")
 
     @property
     def secret(self) -> str:
         """The LRS secret, bearer token or OAuth client secret, decrypted."""
-        return crypto.decrypt_secret(self.secret_encrypted)
+        return decrypt_secret(self.secret_encrypted)
 
     @secret.setter
     def secret(self, value: str) -> None:
-        self.secret_encrypted = crypto.encrypt_secret(value or "")
+        self.secret_encrypted = encrypt_secret(value or "")
 
     def missing_credentials(self) -> list[str]:
         """Names of the credentials this connection's auth type needs and does not have."""
@@ -111,16 +110,11 @@ class LRSConnection(models.Model):
             missing.append("token URL")
         return missing
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        from xapi_plugin.course_settings import invalidate_all_course_settings  # noqa: PLC0415
-
-        invalidate_all_course_settings()
-
 
 class CourseSettings(models.Model):
     """
-    Whether and how one course sends xAPI statements; read through ``course_settings.get_course_settings``.
+    Whether and how one course sends xAPI statements; read through ``xapi_plugin.studio.get_course_settings``
+    (its cache is invalidated by ``studio.course_settings`` on every save and delete).
 
     .. no_pii: Course configuration only.
     """
@@ -170,19 +164,6 @@ class CourseSettings(models.Model):
             raise ValidationError(
                 {"connection": "Choose the LRS connection this course sends to before enabling xAPI."}
             )
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        from xapi_plugin.course_settings import invalidate_course_settings  # noqa: PLC0415
-
-        invalidate_course_settings(self.course_key)
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        from xapi_plugin.course_settings import invalidate_course_settings  # noqa: PLC0415
-
-        invalidate_course_settings(self.course_key)
-        return result
 
 
 class LearnerCourseAgent(models.Model):

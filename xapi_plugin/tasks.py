@@ -1,8 +1,9 @@
 """Celery tasks of the plugin, where Celery's ``autodiscover_tasks()`` looks for them (``<app>.tasks``).
 
-Every task a beat entry in the README names must be importable from here, or workers refuse it.
+Every task a beat entry in the docs names must be importable from here, or workers refuse it. Each
+package keeps its tasks in its own ``tasks.py``; a task's name is that module's path.
 """
 
 from xapi_plugin.delivery.tasks import deliver_connection, sweep  # noqa: F401
-from xapi_plugin.retention import purge_expired_data  # noqa: F401
+from xapi_plugin.privacy.tasks import purge_expired_data  # noqa: F401
 from xapi_plugin.video.tasks import close_idle_sessions  # noqa: F401

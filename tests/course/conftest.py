@@ -13,7 +13,7 @@ def lrs_for_class(request, local_lrs):
 @pytest.fixture(autouse=True)
 def _forget_cached_identities():
     """Each test's database starts empty (same user ids, other emails): so must the identity cache."""
-    from xapi_plugin.learners import forget_learner  # noqa: PLC0415
+    from xapi_plugin.privacy.identity import forget_learner  # noqa: PLC0415
 
     forget_learner()
     yield

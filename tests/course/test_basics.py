@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import ddt
 from django.test import SimpleTestCase, TestCase, override_settings
 
-from xapi_plugin.constants import ActorMode
-from xapi_plugin.course_settings import CourseXapiSettings
-from xapi_plugin.learners import get_learner_identity, registration_for
+from xapi_plugin.core.constants import ActorMode
 from xapi_plugin.models import LearnerCourseAgent
+from xapi_plugin.privacy.identity import get_learner_identity, registration_for
 from xapi_plugin.statements import course as course_statements
 from xapi_plugin.statements.actor import build_agent, is_valid_email, opaque_account_name
 from xapi_plugin.statements.formatting import format_timestamp, iri, language_map, language_tag, truncate
 from xapi_plugin.statements.ids import deterministic_uuid, deterministic_uuid4_shaped, statement_id
+from xapi_plugin.studio.course_settings import CourseXapiSettings
 from xapi_plugin.testing.validation import assert_valid_xapi
 
 ROOT = "http://lms.stand-in.test"
@@ -275,7 +275,7 @@ class IdentityCacheTest(TestCase):
         self.user = get_user_model().objects.create(username="ada", email="ada@example.com")
 
     def test_second_use_reads_nothing_and_forget_reads_again(self):
-        from xapi_plugin import learners  # noqa: PLC0415
+        from xapi_plugin.privacy import identity as learners  # noqa: PLC0415
 
         first = learners.get_learner_identity(self.user.id, "course-v1:A+B+C", _settings())
         with self.assertNumQueries(0):
@@ -287,7 +287,7 @@ class IdentityCacheTest(TestCase):
     def test_entries_expire_and_the_cache_is_bounded(self):
         from unittest import mock  # noqa: PLC0415
 
-        from xapi_plugin import learners  # noqa: PLC0415
+        from xapi_plugin.privacy import identity as learners  # noqa: PLC0415
 
         with mock.patch.object(learners, "IDENTITY_CACHE_SECONDS", 0):
             learners.get_learner_identity(self.user.id, "course-v1:A+B+C", _settings())

@@ -17,10 +17,10 @@ from openedx_events.learning.data import CcxCourseData, CcxCoursePassingStatusDa
 
 from tests.course import support
 from tests.course.support import COURSE_KEY, make_user, outbox, verbs
-from xapi_plugin import metrics
-from xapi_plugin.constants import ActorMode
-from xapi_plugin.learners import registration_for
+from xapi_plugin.core import metrics
+from xapi_plugin.core.constants import ActorMode
 from xapi_plugin.models import CourseSettings, LearnerCourseState, LRSConnection
+from xapi_plugin.privacy.identity import registration_for
 from xapi_plugin.statements import vocabulary as v
 from xapi_plugin.statements.ids import statement_id
 from xapi_plugin.testing import standin_platform

@@ -13,11 +13,11 @@ from openedx_events.analytics.signals import TRACKING_EVENT_EMITTED
 
 from tests.course import support
 from tests.course.support import COURSE_KEY, make_user, outbox, verbs
-from xapi_plugin import metrics
-from xapi_plugin.learners import registration_for
+from xapi_plugin.core import metrics
+from xapi_plugin.course.progress import compute_progress, milestone_id
 from xapi_plugin.models import CourseSettings, LearnerCourseState, LRSConnection
 from xapi_plugin.platform import CourseOutline, OutlineSection
-from xapi_plugin.progress import compute_progress, milestone_id
+from xapi_plugin.privacy.identity import registration_for
 from xapi_plugin.statements import vocabulary as v
 from xapi_plugin.testing import standin_platform
 
@@ -173,7 +173,7 @@ class CompletionPathsTest(ProgressTestCase):
             unit_blocks={unit(0, 0): [block], unit(0, 1): ["block-v1:edX+DemoX+Demo_Course+type@problem+block@other"]},
         )
         standin_platform.record_completion(learner.id, COURSE_KEY, block)
-        from xapi_plugin.tracking import XapiTrackingBackend  # noqa: PLC0415
+        from xapi_plugin.intake.tracking import XapiTrackingBackend  # noqa: PLC0415
 
         XapiTrackingBackend().send(raw)
         statements = outbox()

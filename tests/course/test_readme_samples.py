@@ -15,12 +15,12 @@ from openedx_events.learning import signals
 
 from tests.course import support
 from tests.course.support import COURSE_KEY, outbox
-from xapi_plugin.constants import ActorMode
+from xapi_plugin.core.constants import ActorMode
+from xapi_plugin.intake.tracking import XapiTrackingBackend
 from xapi_plugin.models import CourseSettings, LRSConnection
 from xapi_plugin.statements.actor import build_agent
 from xapi_plugin.testing import standin_platform
 from xapi_plugin.testing.validation import assert_valid_xapi
-from xapi_plugin.tracking import XapiTrackingBackend
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BEGIN, END = "<!-- samples: statements -->", "<!-- /samples: statements -->"

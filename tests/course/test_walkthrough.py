@@ -12,7 +12,7 @@ from openedx_events.learning import signals
 from tests.course import support
 from tests.course.support import COURSE_KEY, outbox
 from tests.course.test_progress import COURSE_IRI, ROOT, ProgressTestCase, problem, section
-from xapi_plugin.learners import registration_for
+from xapi_plugin.privacy.identity import registration_for
 from xapi_plugin.statements import vocabulary as v
 
 

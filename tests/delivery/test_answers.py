@@ -9,7 +9,7 @@ import ddt
 import requests
 from django.test import SimpleTestCase, override_settings
 
-from xapi_plugin.constants import ConnectionStatus
+from xapi_plugin.core.constants import ConnectionStatus
 from xapi_plugin.delivery.claims import ClaimedRow
 from xapi_plugin.delivery.lrs_client import (
     Answer,

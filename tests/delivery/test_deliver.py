@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.delivery.conftest import assert_lrs_holds_exactly, make_statement, make_statements
-from xapi_plugin.constants import AuthType, ConnectionStatus, OutboxState
+from xapi_plugin.core.constants import AuthType, ConnectionStatus, OutboxState
 from xapi_plugin.delivery import deliver_due
 from xapi_plugin.models import LRSConnection, OutboxStatement
 

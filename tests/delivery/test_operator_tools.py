@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.delivery.conftest import assert_lrs_holds_exactly, make_statement, make_statements
-from xapi_plugin.constants import ConnectionStatus, OutboxState
+from xapi_plugin.core.constants import ConnectionStatus, OutboxState
 from xapi_plugin.delivery import deliver_due, tasks
 from xapi_plugin.management.commands.xapi_flush import progress_bar
 from xapi_plugin.models import LRSConnection, OutboxStatement

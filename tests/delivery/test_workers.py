@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from tests.delivery.conftest import assert_lrs_holds_exactly, make_statement, make_statements
 from tests.delivery.realhost import wait_for
-from xapi_plugin.constants import AuthType, ConnectionStatus, OutboxState
+from xapi_plugin.core.constants import AuthType, ConnectionStatus, OutboxState
 from xapi_plugin.delivery.outbox import enqueue_statements
 from xapi_plugin.models import LRSConnection, OutboxStatement
 from xapi_plugin.testing.local_lrs import LocalLRS

@@ -9,15 +9,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from tests.conftest import COURSE_KEY
-from xapi_plugin.conf import lms_root_url
-from xapi_plugin.constants import OutboxState
-from xapi_plugin.course_settings import get_course_settings
+from xapi_plugin.core.conf import lms_root_url
+from xapi_plugin.core.constants import OutboxState
 from xapi_plugin.delivery import outbox
-from xapi_plugin.learners import get_learner_identity
 from xapi_plugin.models import OutboxStatement, VideoViewingState
+from xapi_plugin.privacy.identity import get_learner_identity
 from xapi_plugin.statements import vocabulary as v
 from xapi_plugin.statements.common import build_context, build_statement, course_activity
 from xapi_plugin.statements.ids import statement_id
+from xapi_plugin.studio.course_settings import get_course_settings
 
 ACCOUNT_COURSE_KEY = "course-v1:edX+Anon+2025"
 STATES = (OutboxState.PENDING, OutboxState.HELD, OutboxState.REJECTED, OutboxState.EXPIRED, OutboxState.DELIVERED)

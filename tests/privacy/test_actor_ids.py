@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test.utils import override_settings
 
 from tests.privacy.conftest import ACCOUNT_COURSE_KEY, learner_statements
-from xapi_plugin.conf import lms_root_url
+from xapi_plugin.core.conf import lms_root_url
 from xapi_plugin.models import LearnerCourseAgent
 from xapi_plugin.statements.actor import opaque_account_name
 

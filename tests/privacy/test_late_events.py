@@ -8,10 +8,11 @@ from openedx_events.learning.data import CourseData, PersistentCourseGradeData
 from openedx_events.learning.signals import PERSISTENT_GRADE_SUMMARY_CHANGED
 
 from tests.conftest import COURSE_KEY
-from xapi_plugin import metrics, platform
+from xapi_plugin import platform
+from xapi_plugin.core import metrics
+from xapi_plugin.intake.tracking import XapiTrackingBackend
 from xapi_plugin.models import LearnerCourseAgent, OutboxStatement
 from xapi_plugin.testing import standin_platform
-from xapi_plugin.tracking import XapiTrackingBackend
 
 
 def _regrade(user_id: int, percent: float) -> None:

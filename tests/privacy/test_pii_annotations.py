@@ -51,7 +51,7 @@ def test_a_model_without_annotations_fails_the_check(tmp_path):
 
 def test_models_retired_by_the_plugin_are_the_ones_retirement_deletes_from():
     """``.. pii_retirement: local_api`` promises the retirement receivers delete the model's rows."""
-    from xapi_plugin.retirement import models_keyed_by_user  # noqa: PLC0415
+    from xapi_plugin.privacy.retirement import models_keyed_by_user  # noqa: PLC0415
 
     promised = {
         model

@@ -13,9 +13,10 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from xapi_plugin import retention
-from xapi_plugin.constants import OutboxState
+from xapi_plugin.core.constants import OutboxState
 from xapi_plugin.models import OutboxStatement, VideoViewingState
+from xapi_plugin.privacy import retention
+from xapi_plugin.privacy import tasks as privacy_tasks
 
 NOW = timezone.now().replace(microsecond=0)
 DAY = timedelta(days=1)
@@ -176,13 +177,13 @@ def test_task_and_command_run_the_purge(make_connection):
     assert old and stale
 
     _outbox_row(connection, "old_again", OutboxState.DELIVERED, NOW - timedelta(days=60))
-    assert retention.purge_expired_data.apply().get() == {"delivered_statements": 1, "viewing_states": 0}
+    assert privacy_tasks.purge_expired_data.apply().get() == {"delivered_statements": 1, "viewing_states": 0}
     with pytest.raises(CommandError, match="at least 1"):
         call_command("xapi_purge", "--batch-size", "0")
 
 
 def test_the_beat_entry_in_the_readme_names_the_registered_task():
-    assert retention.purge_expired_data.name == "xapi_plugin.retention.purge_expired_data"
+    assert privacy_tasks.purge_expired_data.name == "xapi_plugin.privacy.tasks.purge_expired_data"
     readme = README.read_text()
     privacy = readme[readme.index("<!-- section: privacy -->") : readme.index("<!-- /section: privacy -->")]
-    assert '"task": "xapi_plugin.retention.purge_expired_data"' in privacy
+    assert '"task": "xapi_plugin.privacy.tasks.purge_expired_data"' in privacy

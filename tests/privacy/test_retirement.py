@@ -11,10 +11,11 @@ from django.test.utils import override_settings
 
 from tests.conftest import COURSE_KEY
 from tests.privacy.conftest import ACCOUNT_COURSE_KEY, STATES
-from xapi_plugin import platform, retirement
-from xapi_plugin.conf import get_setting
-from xapi_plugin.constants import OutboxState
+from xapi_plugin import platform
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.constants import OutboxState
 from xapi_plugin.models import LearnerCourseAgent, OutboxStatement, VideoViewingState
+from xapi_plugin.privacy import retirement
 from xapi_plugin.statements.actor import opaque_account_name
 
 

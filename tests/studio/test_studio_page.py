@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import COURSE_KEY
-from xapi_plugin.constants import ConnectionStatus, OutboxState
-from xapi_plugin.course_settings import get_course_settings
+from xapi_plugin.core.constants import ConnectionStatus, OutboxState
 from xapi_plugin.models import CourseSettings, OutboxStatement
+from xapi_plugin.studio.course_settings import get_course_settings
 from xapi_plugin.testing import standin_platform
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,7 +209,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from django.urls import reverse, resolve
 from xapi_plugin.models import LRSConnection
-from xapi_plugin.course_settings import get_course_settings
+from xapi_plugin.studio.course_settings import get_course_settings
 from xapi_plugin.testing import standin_platform
 key = "course-v1:Probe+C+R"
 url = reverse("xapi_plugin:course_settings", args=[key])

@@ -8,10 +8,11 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from tests.conftest import COURSE_KEY
-from xapi_plugin import platform, studio_settings
-from xapi_plugin.course_settings import get_course_settings
+from xapi_plugin import platform
 from xapi_plugin.models import CourseSettings, LRSConnection
-from xapi_plugin.studio_settings import validate_xapi_entry
+from xapi_plugin.studio import advanced_settings as studio_settings
+from xapi_plugin.studio.advanced_settings import validate_xapi_entry
+from xapi_plugin.studio.course_settings import get_course_settings
 from xapi_plugin.testing import standin_platform
 
 NAMES = ["Acme LRS", "Backup LRS"]
@@ -166,7 +167,7 @@ def test_disabling_keeps_connection(connections):
 @pytest.mark.django_db
 def test_publish_signal_applies_entry(connections):
     """The receiver listed in CMS_RECEIVERS, connected here as the CMS's plugin framework does."""
-    from xapi_plugin.receivers import apply_studio_settings_on_publish  # noqa: PLC0415
+    from xapi_plugin.intake.receivers import apply_studio_settings_on_publish  # noqa: PLC0415
 
     platform.COURSE_PUBLISHED.connect(apply_studio_settings_on_publish, dispatch_uid="test-publish")
     try:

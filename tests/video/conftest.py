@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import COURSE_KEY
-from xapi_plugin import tracking
+from xapi_plugin.intake import tracking
+from xapi_plugin.intake.tracking import XapiTrackingBackend
 from xapi_plugin.testing import standin_platform
 from xapi_plugin.testing.events import send_tracking_event_emitted
 from xapi_plugin.testing.validation import assert_lrs_accepts, assert_valid_video_profile
-from xapi_plugin.tracking import XapiTrackingBackend
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "tracking-events"
 VIDEO_ID = "0b9e39477cf34507a7a48f74be381fdd"

@@ -4,8 +4,8 @@ import pytest
 
 from tests.conftest import COURSE_KEY
 from tests.video.conftest import VIDEO_ID, ScriptedPlayer, outbox_statements, verbs
-from xapi_plugin import metrics
-from xapi_plugin.live_playback import aside_is_reporting, note_aside_reporting
+from xapi_plugin.core import metrics
+from xapi_plugin.video.live_playback import aside_is_reporting, note_aside_reporting
 
 VIDEO_KEY = f"block-v1:{COURSE_KEY.split(':', 1)[1]}+type@video+block@{VIDEO_ID}"
 SCRIPT = [

@@ -40,9 +40,9 @@ import json, sys, time
 from datetime import datetime, timedelta, UTC
 import django
 django.setup()
-from xapi_plugin import metrics
+from xapi_plugin.core import metrics
 from xapi_plugin.delivery import outbox
-from xapi_plugin.tracking import XapiTrackingBackend
+from xapi_plugin.intake.tracking import XapiTrackingBackend
 outbox._schedule_delivery = lambda connection_id: None  # no broker here: delivery is not under test
 tab, first, start_at = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 base = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from tests.video.conftest import (
     outbox_statements,
     verbs,
 )
-from xapi_plugin import metrics
-from xapi_plugin.tracking import XapiTrackingBackend, normalise_event
+from xapi_plugin.core import metrics
+from xapi_plugin.intake.tracking import XapiTrackingBackend, normalise_event
 from xapi_plugin.video.ingest import observation_from_event
 
 # fixture -> (statements it yields on its own, first in a fresh viewing state)
@@ -99,7 +99,7 @@ class SharedFixtureTest(TestCase):
     def test_malformed_event_is_logged_and_skipped(self, name, data, message):
         raw = as_learner(fixture_event(name), self.learner.pk)
         raw["data"].update(data)
-        with self.assertLogs("xapi_plugin.tracking", level="WARNING") as logs:
+        with self.assertLogs("xapi_plugin.intake.tracking", level="WARNING") as logs:
             XapiTrackingBackend().send(raw)
         self.assertEqual(outbox_statements(), [])
         self.assertEqual(metrics.read_counters()[metrics.SKIPPED_EVENTS], 1)

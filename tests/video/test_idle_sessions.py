@@ -20,7 +20,7 @@ from tests.video.conftest import (
     result_ext,
     verbs,
 )
-from xapi_plugin import metrics
+from xapi_plugin.core import metrics
 from xapi_plugin.video.state import close_idle_sessions
 from xapi_plugin.video.viewing import INACTIVITY, Observation, VideoSettings, Viewing, step
 from xapi_plugin.video.viewing import close_idle_sessions as close_idle_sessions_of

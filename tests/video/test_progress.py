@@ -3,7 +3,7 @@
 import ddt
 from django.test import SimpleTestCase
 
-from xapi_plugin.constants import BeaconInterval
+from xapi_plugin.core.constants import BeaconInterval
 from xapi_plugin.video import progress as p
 
 

@@ -18,7 +18,7 @@ from tests.video.conftest import (
     result_ext,
     verbs,
 )
-from xapi_plugin.constants import BeaconInterval
+from xapi_plugin.core.constants import BeaconInterval
 
 L = 195  # the demo course's video length (s)
 HOURS = 3600

@@ -1,26 +1,41 @@
-"""Delivery: moves the outbox's stored statement bytes to each connection's LRS, exactly once as the LRS sees it.
+"""Delivery: the outbox and moving its stored statement bytes to each connection's LRS, exactly once
+as the LRS sees it.
 
-Public entry points:
+Public API:
 
-* ``outbox.enqueue_statements(statements, *, connection_id, course_key, user_id) -> int``: store
-  statements in the caller's transaction; delivery is queued when it commits.
-* ``tasks.schedule_delivery(connection_id: int) -> None``: queue the Celery delivery task.
-* ``deliver_due(connection_id: int, limit: int | None = None, *, time_budget=None, on_batch=None)
-  -> DeliveryReport``: deliver due rows synchronously, now (``xapi_flush``, the demo, tests).
-  The report has ``delivered``, ``rejected``, ``retried``, ``held``, ``expired``, ``batches``,
-  ``requests`` and ``stopped`` (why it ended: ``done``, ``limit``, ``failing``, ``backing off``...).
-* ``tasks.sweep`` / ``tasks.sweep_now()``: the periodic safety net (Celery beat).
+* ``enqueue_statements(statements, *, connection_id, course_key, user_id) -> int``: store
+  statements in the caller's transaction; delivery is queued when it commits (``outbox.py``).
+* ``schedule_delivery(connection_id)``: queue the Celery delivery task.
+* ``deliver_due(connection_id, limit=None, *, time_budget=None, on_batch=None) -> DeliveryReport``:
+  deliver due rows synchronously, now (``xapi_flush``, the demo, tests). The report has
+  ``delivered``, ``rejected``, ``retried``, ``held``, ``expired``, ``batches``, ``requests`` and
+  ``stopped`` (why it ended: ``done``, ``limit``, ``failing``, ``backing off``...).
+* ``sweep`` / ``sweep_now()``: the periodic safety net (Celery beat).
+* ``LRSClient``, ``Answer``, ``Outcome``: one LRS over HTTP (admin's "Test connection").
+* ``outbox_summary()``: counts per connection and state (``xapi_status``, Studio's page).
 
-Modules: ``lrs_client`` (HTTP, auth, answer classification), ``claims`` (leasing rows safely
-across workers), ``outcomes`` (batch splitting, recording results), ``status`` (connection
-health, backoff, the single probe), ``alerts`` (emails), ``runner`` (the loop), ``tasks`` (Celery).
+Modules: ``outbox`` (the one write), ``lrs_client`` (HTTP, auth, answer classification),
+``claims`` (leasing rows safely across workers), ``outcomes`` (batch splitting, recording results),
+``status`` (connection health, backoff, the single probe), ``alerts`` (emails), ``runner`` (the
+loop), ``tasks`` (Celery).
 """
 
+from xapi_plugin.core.lazy import lazy_exports
 
-def __getattr__(name):
-    # Imported lazily: this package is imported before Django's app registry is ready.
-    if name in ("deliver_due", "DeliveryReport"):
-        from xapi_plugin.delivery import runner  # noqa: PLC0415
-
-        return getattr(runner, name)
-    raise AttributeError(name)
+_EXPORTS = {
+    "enqueue_statements": "outbox",
+    "serialise_statement": "outbox",
+    "schedule_delivery": "tasks",
+    "sweep": "tasks",
+    "sweep_now": "tasks",
+    "deliver_connection": "tasks",
+    "deliver_due": "runner",
+    "DeliveryReport": "runner",
+    "LRSClient": "lrs_client",
+    "Answer": "lrs_client",
+    "Outcome": "lrs_client",
+    "outbox_summary": "status",
+    "OutboxSummary": "status",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from xapi_plugin.conf import get_setting, lms_root_url
-from xapi_plugin.constants import ConnectionStatus, OutboxState
+from xapi_plugin.core.conf import get_setting, lms_root_url
+from xapi_plugin.core.constants import ConnectionStatus, OutboxState
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xapi_plugin.conf import get_setting
-from xapi_plugin.constants import OutboxState
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.constants import OutboxState
 
 log = logging.getLogger(__name__)
 _CLAIM_RETRIES = 5

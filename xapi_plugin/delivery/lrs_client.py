@@ -16,8 +16,8 @@ from enum import Enum
 import requests
 from requests.adapters import HTTPAdapter
 
-from xapi_plugin.conf import get_setting
-from xapi_plugin.constants import AuthType, ConnectionStatus
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.constants import AuthType, ConnectionStatus
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from django.db import connections, router, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from xapi_plugin.constants import OutboxState
+from xapi_plugin.core.constants import OutboxState
 from xapi_plugin.statements.vocabulary import VERB_DISPLAY
 
 log = logging.getLogger(__name__)

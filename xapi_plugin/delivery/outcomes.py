@@ -15,8 +15,8 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from xapi_plugin.conf import get_setting
-from xapi_plugin.constants import OutboxState
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.constants import OutboxState
 from xapi_plugin.delivery import status
 from xapi_plugin.delivery.claims import ClaimedRow
 from xapi_plugin.delivery.lrs_client import Answer, Outcome

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from xapi_plugin.conf import get_setting
-from xapi_plugin.constants import ConnectionStatus, OutboxState
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.constants import ConnectionStatus, OutboxState
 from xapi_plugin.delivery import alerts, status
 from xapi_plugin.delivery.claims import claim_batch, release_claims
 from xapi_plugin.delivery.lrs_client import Answer, LRSClient, Outcome

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from xapi_plugin.conf import get_setting
-from xapi_plugin.constants import ConnectionStatus, OutboxState
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.constants import ConnectionStatus, OutboxState
 from xapi_plugin.delivery.claims import lease_seconds
 from xapi_plugin.delivery.lrs_client import Answer
 

@@ -15,8 +15,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-from xapi_plugin.conf import get_setting
-from xapi_plugin.constants import OutboxState
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.constants import OutboxState
 
 log = logging.getLogger(__name__)
 

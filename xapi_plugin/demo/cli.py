@@ -195,7 +195,7 @@ def _outbox_counts(connection_row) -> Counter:
 
 
 def _wait_for_delivery(connection_row, timeout: float) -> Counter:
-    from xapi_plugin.constants import OutboxState  # noqa: PLC0415
+    from xapi_plugin.core.constants import OutboxState  # noqa: PLC0415
 
     deadline = time.monotonic() + timeout
     while True:
@@ -213,7 +213,7 @@ def _wait_for_delivery(connection_row, timeout: float) -> Counter:
 def _summarise(args, connection_row, endpoint, auth, since, produce_started, delivered_at, counts, started) -> int:
     from django.db.models import Count  # noqa: PLC0415
 
-    from xapi_plugin.constants import OutboxState  # noqa: PLC0415
+    from xapi_plugin.core.constants import OutboxState  # noqa: PLC0415
     from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
 
     rows = OutboxStatement.objects.filter(connection=connection_row)

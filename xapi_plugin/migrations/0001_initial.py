@@ -3,7 +3,8 @@
 import django.core.validators
 import django.db.models.deletion
 import uuid
-import xapi_plugin.validators
+import xapi_plugin.connections.endpoints
+import xapi_plugin.core.validators
 from django.db import migrations, models
 
 
@@ -20,11 +21,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(help_text='Shown to course staff in Studio.', max_length=100, unique=True)),
-                ('endpoint', models.CharField(help_text="The LRS's xAPI base URL; statements are posted to <endpoint>/statements.", max_length=500, validators=[xapi_plugin.validators.validate_endpoint])),
+                ('endpoint', models.CharField(help_text="The LRS's xAPI base URL; statements are posted to <endpoint>/statements.", max_length=500, validators=[xapi_plugin.connections.endpoints.validate_endpoint])),
                 ('auth_type', models.CharField(choices=[('basic', 'HTTP Basic (key and secret)'), ('bearer', 'OAuth 2 bearer token (fixed)'), ('oauth_client_credentials', 'OAuth 2 client credentials')], default='basic', max_length=32)),
                 ('key_encrypted', models.TextField(blank=True, default='', editable=False)),
                 ('secret_encrypted', models.TextField(blank=True, default='', editable=False)),
-                ('token_url', models.CharField(blank=True, default='', help_text='OAuth 2 client credentials only: where the token is fetched.', max_length=500, validators=[xapi_plugin.validators.validate_endpoint])),
+                ('token_url', models.CharField(blank=True, default='', help_text='OAuth 2 client credentials only: where the token is fetched.', max_length=500, validators=[xapi_plugin.connections.endpoints.validate_endpoint])),
                 ('scope', models.CharField(blank=True, default='', help_text='OAuth 2 scope, if the LRS needs one.', max_length=255)),
                 ('contact_email', models.EmailField(help_text='Who is told by email when this LRS fails and recovers.', max_length=254)),
                 ('enabled', models.BooleanField(default=True, help_text='Off: statements are kept and not sent.')),
@@ -51,11 +52,11 @@ class Migration(migrations.Migration):
             name='VideoTrackingOverride',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('course_key', models.CharField(db_index=True, max_length=255, validators=[xapi_plugin.validators.validate_course_key])),
+                ('course_key', models.CharField(db_index=True, max_length=255, validators=[xapi_plugin.core.validators.validate_course_key])),
                 ('video_key', models.CharField(help_text='Usage key of the video block.', max_length=255, unique=True)),
                 ('tracking_enabled', models.BooleanField(default=True, help_text='Off: no video statements for this video.')),
-                ('video_end_percent', models.PositiveSmallIntegerField(blank=True, null=True, validators=[xapi_plugin.validators.validate_video_end_percent, django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
-                ('video_end_seconds', models.PositiveIntegerField(blank=True, null=True, validators=[xapi_plugin.validators.validate_video_end_seconds])),
+                ('video_end_percent', models.PositiveSmallIntegerField(blank=True, null=True, validators=[xapi_plugin.core.validators.validate_video_end_percent, django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
+                ('video_end_seconds', models.PositiveIntegerField(blank=True, null=True, validators=[xapi_plugin.core.validators.validate_video_end_seconds])),
                 ('modified', models.DateTimeField(auto_now=True)),
             ],
             options={
@@ -99,11 +100,11 @@ class Migration(migrations.Migration):
             name='CourseSettings',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('course_key', models.CharField(max_length=255, unique=True, validators=[xapi_plugin.validators.validate_course_key])),
+                ('course_key', models.CharField(max_length=255, unique=True, validators=[xapi_plugin.core.validators.validate_course_key])),
                 ('enabled', models.BooleanField(default=False)),
                 ('actor_mode', models.CharField(choices=[('email', 'Email address (mbox), account when the email is missing or invalid'), ('account', 'LMS account (no personal data)')], default='email', max_length=16)),
-                ('video_end_percent', models.PositiveSmallIntegerField(default=100, help_text='A video counts as completed when this percentage of it was watched (1-100).', validators=[xapi_plugin.validators.validate_video_end_percent, django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
-                ('video_end_seconds', models.PositiveIntegerField(default=0, help_text='...or when it was watched to within this many seconds of its end (0: off).', validators=[xapi_plugin.validators.validate_video_end_seconds])),
+                ('video_end_percent', models.PositiveSmallIntegerField(default=100, help_text='A video counts as completed when this percentage of it was watched (1-100).', validators=[xapi_plugin.core.validators.validate_video_end_percent, django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
+                ('video_end_seconds', models.PositiveIntegerField(default=0, help_text='...or when it was watched to within this many seconds of its end (0: off).', validators=[xapi_plugin.core.validators.validate_video_end_seconds])),
                 ('beacon_interval', models.CharField(choices=[('quarters', 'At 25, 50, 75 and 100 %'), ('one_percent', 'Every 1 % (between 1 s and 30 s apart)')], default='quarters', max_length=16)),
                 ('send_course_statements', models.BooleanField(default=True, help_text='Enrolment, progress, completion, grades, passing, certificates.')),
                 ('send_video_statements', models.BooleanField(default=True, help_text='Video Profile statements.')),

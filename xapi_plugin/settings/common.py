@@ -1,6 +1,6 @@
 """Defaults for every ``XAPI_*`` setting, applied to the host's settings module."""
 
-from xapi_plugin.constants import SETTING_DEFAULTS
+from xapi_plugin.core.constants import SETTING_DEFAULTS
 
 
 def plugin_settings(settings) -> None:
@@ -17,4 +17,4 @@ def add_tracking_backend(settings) -> None:
     backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None)
     if backends is None:
         backends = settings.EVENT_TRACKING_BACKENDS = {}
-    backends.setdefault("xapi_plugin", {"ENGINE": "xapi_plugin.tracking.XapiTrackingBackend", "OPTIONS": {}})
+    backends.setdefault("xapi_plugin", {"ENGINE": "xapi_plugin.intake.tracking.XapiTrackingBackend", "OPTIONS": {}})

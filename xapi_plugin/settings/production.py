@@ -1,6 +1,6 @@
 """Production settings: operator overrides from the deployment's YAML, as platform plugins read them."""
 
-from xapi_plugin.constants import SETTING_DEFAULTS
+from xapi_plugin.core.constants import SETTING_DEFAULTS
 from xapi_plugin.settings.common import add_tracking_backend
 
 # Read from AUTH_TOKENS (secrets) before ENV_TOKENS, where older deployments keep them.

@@ -1,0 +1,36 @@
+"""Pure statement builders: plain data in, xAPI 1.0.3 statement dicts out; no I/O, no Django models.
+
+``vocabulary`` holds every IRI the plugin sends (verbs, activity types, extensions, categories);
+``course`` and ``video`` build the families' statements; ``common`` the shared activity and context
+parts; ``actor`` agents; ``ids`` deterministic statement ids; ``formatting`` timestamps, language
+tags and IRIs.
+
+Public API: the modules ``vocabulary``, ``course`` and ``video``, and ``build_agent``,
+``opaque_account_name``, ``is_valid_email``, ``block_activity_id``, ``course_activity``,
+``build_context``, ``build_statement``, ``CourseBasis``, ``VideoTarget``, ``build_video_statement``,
+``language_tag``, ``deterministic_uuid``, ``deterministic_uuid4_shaped``, ``statement_id``.
+"""
+
+from xapi_plugin.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "vocabulary": "vocabulary",
+    "course": "course",
+    "video": "video",
+    "build_agent": "actor",
+    "opaque_account_name": "actor",
+    "is_valid_email": "actor",
+    "block_activity_id": "common",
+    "course_activity": "common",
+    "build_context": "common",
+    "build_statement": "common",
+    "CourseBasis": "course",
+    "VideoTarget": "video",
+    "build_video_statement": "video",
+    "language_tag": "formatting",
+    "deterministic_uuid": "ids",
+    "deterministic_uuid4_shaped": "ids",
+    "statement_id": "ids",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -6,7 +6,7 @@ import hmac
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from xapi_plugin.constants import ActorMode
+from xapi_plugin.core.constants import ActorMode
 
 
 def opaque_account_name(user_id: int, salt: str) -> str:

@@ -2,7 +2,7 @@
 
 Every builder takes a :class:`CourseBasis` (what all statements of one learner, course and
 source event share) and the values of its own verb, and returns one statement dict. Ids are
-computed by the callers (``xapi_plugin.course_events`` and ``xapi_plugin.progress``) from the
+computed by the callers (``xapi_plugin.course.events`` and ``xapi_plugin.course.progress``) from the
 source event, so the same event always maps to the same bytes.
 """
 

@@ -2,9 +2,29 @@
 
 ``record_player_observation`` is the one entry point for every source of player observations
 (tracking events through ``ingest.handle_video_event``, the Studio aside's live playback).
+``viewing.py`` is the pure state machine (sessions, segments, beacons, completion), ``progress.py``
+its arithmetic, ``state.py`` the locked database row around it, ``overrides.py`` per-video settings,
+``live_playback.py`` which page reports through the aside, ``tasks.py`` the idle-session closer.
+
+Public API: ``Observation``, ``ObservationOutcome``, ``VideoSettings``, ``record_player_observation``,
+``handle_video_event``, ``close_idle_sessions``, ``note_aside_reporting``, ``aside_is_reporting``,
+``resolve_video_settings``, ``get_video_override``, ``invalidate_video_override``.
 """
 
-from xapi_plugin.video.state import ObservationOutcome, record_player_observation
-from xapi_plugin.video.viewing import Observation, VideoSettings
+from xapi_plugin.core.lazy import lazy_exports
 
-__all__ = ["Observation", "ObservationOutcome", "VideoSettings", "record_player_observation"]
+_EXPORTS = {
+    "Observation": "viewing",
+    "VideoSettings": "viewing",
+    "ObservationOutcome": "state",
+    "record_player_observation": "state",
+    "close_idle_sessions": "tasks",
+    "handle_video_event": "ingest",
+    "note_aside_reporting": "live_playback",
+    "aside_is_reporting": "live_playback",
+    "resolve_video_settings": "overrides",
+    "get_video_override": "overrides",
+    "invalidate_video_override": "overrides",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

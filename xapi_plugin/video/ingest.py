@@ -1,6 +1,6 @@
 """Video tracking events (LMS player and mobile apps) turned into player observations.
 
-``xapi_plugin.tracking`` routes every video event name here, from both intake paths, after
+``xapi_plugin.intake.tracking`` routes every video event name here, from both intake paths, after
 dropping duplicates. This module only reads the event; the viewing state and the statements
 are the business of :func:`xapi_plugin.video.state.record_player_observation`.
 """
@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from xapi_plugin import metrics
-from xapi_plugin.live_playback import aside_is_reporting
-from xapi_plugin.tracking import MalformedEvent, TrackingEvent
+from xapi_plugin.core import metrics
+from xapi_plugin.intake import MalformedEvent, TrackingEvent
+from xapi_plugin.video.live_playback import aside_is_reporting
 from xapi_plugin.video.state import ObservationOutcome, record_player_observation
 from xapi_plugin.video.viewing import Observation
 
@@ -140,7 +140,7 @@ def handle_video_event(event: TrackingEvent) -> ObservationOutcome | None:
     if observation is None:
         return None
     if aside_is_reporting(observation.user_id, observation.video_key):
-        # The video aside reports this viewing live (xapi_plugin.live_playback); the player's
+        # The video aside reports this viewing live (xapi_plugin.video.live_playback); the player's
         # events would describe it a second time, as another page.
         metrics.increment(metrics.DEFERRED_TO_ASIDE)
         return None

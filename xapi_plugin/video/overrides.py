@@ -1,6 +1,6 @@
 """Which tracking settings apply to one video: the course's, with course staff's per-video overrides.
 
-Overrides are set on the unit page in Studio (the video aside, ``xblocks/video_aside.py``), which
+Overrides are set on the unit page in Studio (the video aside, ``xapi_plugin/aside/video_aside.py``), which
 copies them to ``VideoTrackingOverride`` so that every source of observations (tracking events,
 the aside's live playback) reads them here without an XBlock runtime. Cached per video; the aside
 drops the entry when it saves.
@@ -10,8 +10,8 @@ import hashlib
 
 from django.core.cache import cache
 
-from xapi_plugin.conf import get_setting
-from xapi_plugin.course_settings import CourseXapiSettings
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.studio import CourseXapiSettings
 from xapi_plugin.video.viewing import VideoSettings
 
 _CACHE_PREFIX = "xapi_plugin:video_override:"

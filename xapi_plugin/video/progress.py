@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from xapi_plugin.constants import BeaconInterval
+from xapi_plugin.core.constants import BeaconInterval
 
 Segment = tuple[float, float]
 

@@ -22,14 +22,14 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xapi_plugin import metrics, platform
-from xapi_plugin.conf import lms_root_url
-from xapi_plugin.course_settings import CourseXapiSettings, get_course_settings
-from xapi_plugin.delivery.outbox import enqueue_statements
-from xapi_plugin.learners import LearnerIdentity, LearnerRetired, get_learner_identity
-from xapi_plugin.statements.common import block_activity_id, course_activity
-from xapi_plugin.statements.formatting import language_tag
+from xapi_plugin import platform
+from xapi_plugin.core import metrics
+from xapi_plugin.core.conf import lms_root_url
+from xapi_plugin.delivery import enqueue_statements
+from xapi_plugin.privacy import LearnerIdentity, LearnerRetired, get_learner_identity
+from xapi_plugin.statements import block_activity_id, course_activity, language_tag
 from xapi_plugin.statements.video import VideoTarget, build_video_statement
+from xapi_plugin.studio import CourseXapiSettings, get_course_settings
 from xapi_plugin.video.overrides import resolve_video_settings
 from xapi_plugin.video.viewing import (
     INACTIVITY,

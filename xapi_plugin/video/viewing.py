@@ -28,8 +28,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from xapi_plugin.statements import deterministic_uuid4_shaped, statement_id
 from xapi_plugin.statements import vocabulary as v
-from xapi_plugin.statements.ids import deterministic_uuid4_shaped, statement_id
 from xapi_plugin.video import progress as p
 
 # A page idle for longer than this has closed its session; its next event opens a new one.

@@ -11,8 +11,8 @@ import re
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from xapi_plugin.conf import get_setting, lms_root_url
-from xapi_plugin.statements.actor import opaque_account_name
+from xapi_plugin.core.conf import get_setting, lms_root_url
+from xapi_plugin.statements import opaque_account_name
 
 ACCOUNT_NAME = re.compile(r"^[0-9a-f]{32}$")
 

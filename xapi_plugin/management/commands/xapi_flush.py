@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
 
-from xapi_plugin.constants import OutboxState
-from xapi_plugin.delivery.runner import DeliveryReport, deliver_due
+from xapi_plugin.core.constants import OutboxState
+from xapi_plugin.delivery import DeliveryReport, deliver_due
 from xapi_plugin.models import LRSConnection, OutboxStatement
 
 _BAR_WIDTH = 30

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from xapi_plugin.retention import DEFAULT_BATCH_SIZE, purge
+from xapi_plugin.privacy import DEFAULT_BATCH_SIZE, purge
 
 
 class Command(BaseCommand):

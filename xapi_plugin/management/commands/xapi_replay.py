@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from xapi_plugin.replay import ReplayFilter, parse_time, replay_files
+from xapi_plugin.intake import ReplayFilter, parse_time, replay_files
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from xapi_plugin.crypto import reencrypt_secret
+from xapi_plugin.connections import reencrypt_secret
 from xapi_plugin.models import LRSConnection
 
 

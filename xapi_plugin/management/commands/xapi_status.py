@@ -5,8 +5,8 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from xapi_plugin.delivery.status import outbox_summary
-from xapi_plugin.metrics import read_counters
+from xapi_plugin.core.metrics import read_counters
+from xapi_plugin.delivery import outbox_summary
 from xapi_plugin.models import LRSConnection
 
 

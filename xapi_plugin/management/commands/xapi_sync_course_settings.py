@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from xapi_plugin.studio_settings import sync_course_settings
-from xapi_plugin.validators import validate_course_key
+from xapi_plugin.core.validators import validate_course_key
+from xapi_plugin.studio import sync_course_settings
 
 
 class Command(BaseCommand):

@@ -1,0 +1,14 @@
+"""The video XBlock aside (entry point ``xblock_asides.v1: xapi_video``).
+
+In the LMS it adds a small script to each video that reports live playback to its handler
+(``beacon_guard.py`` refuses forged or implausible reports); its ``author_view`` offers per-video
+overrides where a runtime renders it. Its JavaScript, CSS and templates live beside it.
+
+Public API: ``VideoXapiAside``.
+"""
+
+from xapi_plugin.core.lazy import lazy_exports
+
+_EXPORTS = {"VideoXapiAside": "video_aside"}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

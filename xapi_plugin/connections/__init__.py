@@ -1,0 +1,26 @@
+"""LRS connections' rules: secrets encrypted at rest, and what an endpoint may be.
+
+The ``LRSConnection`` model itself is in ``xapi_plugin.models``; this package holds what it relies
+on and imports no model, so ``models.py`` can use it while Django loads apps.
+
+Public API: ``encrypt_secret``, ``decrypt_secret``, ``reencrypt_secret``, ``SecretDecryptionError``
+(``crypto.py``, Fernet with ``XAPI_ENCRYPTION_KEYS``), ``validate_endpoint`` and
+``is_loopback_host`` (``endpoints.py``).
+"""
+
+from xapi_plugin.connections.crypto import (
+    SecretDecryptionError,
+    decrypt_secret,
+    encrypt_secret,
+    reencrypt_secret,
+)
+from xapi_plugin.connections.endpoints import is_loopback_host, validate_endpoint
+
+__all__ = [
+    "SecretDecryptionError",
+    "decrypt_secret",
+    "encrypt_secret",
+    "is_loopback_host",
+    "reencrypt_secret",
+    "validate_endpoint",
+]

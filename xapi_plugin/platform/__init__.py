@@ -1,0 +1,118 @@
+"""The one adapter between the plugin and edx-platform; nothing else in the plugin imports the platform.
+
+Import from here: the accessors (``get_user``, ``get_course_outline``, ``get_completed_blocks``,
+``is_user_retired``, ``user_can_edit_course``, ``get_other_course_settings``), the data classes
+(``PlatformUser``, ``CourseOutline``, ``OutlineSection``) and the platform signals
+(``USER_RETIRE_LMS_CRITICAL``, ``USER_RETIRE_LMS_MISC``, ``COURSE_PUBLISHED``,
+``BLOCK_COMPLETION_SAVED``). ``contract.py`` says what each backend must return, ``edx.py`` is the
+backend for a real LMS and Studio, ``signals.py`` resolves the signals.
+"""
+
+import time
+from functools import lru_cache
+
+from django.utils.module_loading import import_string
+
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.platform import signals as _signals
+from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformBackend, PlatformUser
+from xapi_plugin.platform.edx import EdxPlatformBackend
+from xapi_plugin.platform.signals import USER_RETIRE_LMS_CRITICAL, USER_RETIRE_LMS_MISC
+
+__all__ = [
+    "BLOCK_COMPLETION_SAVED",
+    "COURSE_PUBLISHED",
+    "USER_RETIRE_LMS_CRITICAL",
+    "USER_RETIRE_LMS_MISC",
+    "CourseOutline",
+    "EdxPlatformBackend",
+    "OutlineSection",
+    "PlatformBackend",
+    "PlatformUser",
+    "clear_outline_cache",
+    "get_backend",
+    "get_completed_blocks",
+    "get_course_outline",
+    "get_other_course_settings",
+    "get_user",
+    "is_user_retired",
+    "user_can_edit_course",
+]
+
+
+@lru_cache(maxsize=4)
+def _backend_for(path: str) -> PlatformBackend:
+    return import_string(path)()
+
+
+def get_backend() -> PlatformBackend:
+    """The configured adapter implementation (one instance per process and path)."""
+    return _backend_for(get_setting("XAPI_PLATFORM_BACKEND"))
+
+
+def get_user(user_id: int) -> PlatformUser | None:
+    """The learner with this id, or None."""
+    return get_backend().get_user(user_id)
+
+
+# Course key -> (monotonic time the version was last checked, outline). Asking for the version is a
+# modulestore read in the LMS, so it is asked at most once a minute per course and process: a
+# publish reaches statements within a minute.
+OUTLINE_VERSION_CHECK_SECONDS = 60.0
+_outline_cache: dict[str, tuple[float, CourseOutline]] = {}
+
+
+def get_course_outline(course_key) -> CourseOutline | None:
+    """The course outline, cached per course version (a publish makes a new version)."""
+    course_key = str(course_key)
+    now = time.monotonic()
+    cached = _outline_cache.get(course_key)
+    if cached is not None and now - cached[0] < OUTLINE_VERSION_CHECK_SECONDS:
+        return cached[1]
+    backend = get_backend()
+    version = backend.get_course_version(course_key)
+    if version is None:
+        _outline_cache.pop(course_key, None)
+        return None
+    if cached is not None and cached[1].version == version:
+        _outline_cache[course_key] = (now, cached[1])
+        return cached[1]
+    outline = backend.get_course_outline(course_key)
+    if outline is not None:
+        _outline_cache[course_key] = (now, outline)
+    return outline
+
+
+def clear_outline_cache(course_key=None) -> None:
+    """Forget the cached outline of one course (all when None): after a publish the host knows of."""
+    if course_key is None:
+        _outline_cache.clear()
+    else:
+        _outline_cache.pop(str(course_key), None)
+
+
+def user_can_edit_course(user, course_key) -> bool:
+    """True when the Django ``user`` may change the course in Studio."""
+    return get_backend().user_can_edit_course(user, str(course_key))
+
+
+def get_other_course_settings(course_key) -> dict:
+    """The course's "Other Course Settings" dict from Studio's Advanced Settings."""
+    return get_backend().get_other_course_settings(str(course_key))
+
+
+def is_user_retired(user_id: int) -> bool:
+    """True when the platform is retiring, or has retired, this account."""
+    return get_backend().is_user_retired(user_id)
+
+
+def get_completed_blocks(user_id: int, course_key) -> set[str]:
+    """Usage keys of the blocks the learner has completed in the course."""
+    return get_backend().get_completed_blocks(user_id, str(course_key))
+
+
+def __getattr__(name: str):
+    # COURSE_PUBLISHED and BLOCK_COMPLETION_SAVED resolve on first access (see signals.py).
+    if name in ("COURSE_PUBLISHED", "BLOCK_COMPLETION_SAVED"):
+        return getattr(_signals, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,104 @@
+"""What the plugin needs from edx-platform: the data it receives and the backend protocol.
+
+The implementation is chosen by the setting ``XAPI_PLATFORM_BACKEND`` (a dotted path to a class
+implementing :class:`PlatformBackend`):
+
+* ``xapi_plugin.platform.EdxPlatformBackend`` (default, in ``edx.py``) calls edx-platform's own APIs,
+  imported lazily so that this package imports anywhere;
+* ``xapi_plugin.testing.standin_platform.StandInPlatformBackend`` serves the test host and the
+  demo from in-memory registries and Django's user table.
+
+Contract (every backend):
+
+``get_user(user_id) -> PlatformUser | None``
+    The learner's id, username, email (may be empty or invalid), and whether the account is
+    active. None for an unknown id.
+``get_course_outline(course_key) -> CourseOutline | None``
+    The course's display name, language, a version string that changes on every publish, and
+    its sections (chapters) in order, each with its units (verticals) in order. None when the
+    course does not exist. Callers cache by version (see :func:`get_course_outline`).
+    ``unit_blocks`` maps a unit to the usage keys of the completable blocks inside it (the
+    leaves whose completion the platform records; aggregators are walked through, excluded
+    blocks such as discussions left out). A unit with no entry stands for itself; a unit listed
+    with no blocks is complete, as the platform's own outline treats it.
+``get_completed_blocks(user_id, course_key) -> set[str]``
+    Usage keys of the blocks the learner has completed in the course (completion 1.0 in
+    edx-completion's ``BlockCompletion``). With ``unit_blocks`` this says which units are
+    complete (``xapi_plugin.course.progress``); one indexed query, cheap enough for a request.
+``is_user_retired(user_id) -> bool``
+    True once the platform has started retiring the account (its retirement status exists, or
+    its username carries the retired prefix). Asked before a learner gets a new agent, so that
+    a late event (a regrade, say) sends nothing for a learner whose data was deleted.
+``user_can_edit_course(user, course_key) -> bool``
+    True when ``user`` (a Django user) has Studio write access to the course.
+``get_other_course_settings(course_key) -> dict``
+    The course's Advanced Settings "Other Course Settings" dict (empty when unset). It is
+    visible to all course staff and exported with the course: never a place for secrets.
+
+The signals the plugin listens to are in ``signals.py``; ``docs/platform-contract.md`` traces each
+touchpoint to the real platform source.
+"""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PlatformUser:
+    """A platform account, reduced to what statements need."""
+
+    id: int
+    username: str
+    email: str
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class OutlineSection:
+    """A section (chapter) of a course and the usage keys of its units, in course order."""
+
+    usage_key: str
+    display_name: str
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    """What the plugin needs of a course's structure to count progress."""
+
+    course_key: str
+    display_name: str
+    version: str
+    language: str = "en"
+    sections: tuple[OutlineSection, ...] = field(default_factory=tuple)
+    # Unit usage key -> usage keys of the completable blocks in it (see the contract above).
+    unit_blocks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def unit_count(self) -> int:
+        return sum(len(section.units) for section in self.sections)
+
+    def section_of(self, unit_key: str) -> OutlineSection | None:
+        """The section holding the unit, or None when the unit is not in the outline."""
+        for section in self.sections:
+            if unit_key in section.units:
+                return section
+        return None
+
+
+class PlatformBackend(Protocol):
+    """What an adapter implementation provides; see the module docstring for each contract."""
+
+    def get_user(self, user_id: int) -> PlatformUser | None: ...
+
+    def get_course_outline(self, course_key: str) -> CourseOutline | None: ...
+
+    def get_course_version(self, course_key: str) -> str | None: ...
+
+    def user_can_edit_course(self, user, course_key: str) -> bool: ...
+
+    def get_other_course_settings(self, course_key: str) -> dict: ...
+
+    def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]: ...
+
+    def is_user_retired(self, user_id: int) -> bool: ...
