@@ -1,11 +1,13 @@
 # The two commands in the README: `make demo` and `make test`. Both work on a fresh machine:
 # they install Debian packages when missing (as root), a Python 3.12 venv, and the local LRS.
+# `make demo` installs only what the demo needs (Node.js for the LRS, the `demo` extra); `make test`
+# adds Redis, MariaDB, Chromium and ffmpeg, and the `test` extra.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export XAPI_LRS_DIR ?= $(CURDIR)/.lrs
 
-.PHONY: demo test quality pii_check system-deps venv lrs clean
+.PHONY: demo test quality pii_check system-deps demo-system-deps venv demo-venv lrs demo-lrs clean
 
 $(PY):
 	@PY312="$$(command -v python3.12 >/dev/null 2>&1 && PYENV_VERSION=3.12.1 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null)"; \
@@ -18,11 +20,22 @@ $(PY):
 venv: $(PY)
 	$(PY) -m pip install -q -e '.[test,demo]'
 
+demo-venv: $(PY)
+	$(PY) -m pip install -q -e '.[demo]'
+
 system-deps:
-	bash scripts/install-system-deps
+	bash scripts/install-system-deps test
+
+demo-system-deps:
+	bash scripts/install-system-deps demo
+
+LRS_INSTALL = $(PY) -c 'from xapi_plugin.testing.local_lrs import ensure_lrs_installed; print("local LRS in", ensure_lrs_installed())'
 
 lrs: venv
-	$(PY) -c 'from xapi_plugin.testing.local_lrs import ensure_lrs_installed; print("local LRS in", ensure_lrs_installed())'
+	$(LRS_INSTALL)
+
+demo-lrs: demo-venv
+	$(LRS_INSTALL)
 
 quality: venv
 	$(VENV)/bin/ruff check .
@@ -35,7 +48,7 @@ pii_check: venv
 test: system-deps venv lrs quality pii_check
 	$(VENV)/bin/pytest
 
-demo: system-deps venv lrs
+demo: demo-system-deps demo-venv demo-lrs
 	$(VENV)/bin/xapi-demo $(DEMO_ARGS)
 
 clean:

@@ -22,7 +22,7 @@ NOW = timezone.now().replace(microsecond=0)
 DAY = timedelta(days=1)
 DELIVERED_WINDOW = timedelta(days=14)
 VIEWING_WINDOW = timedelta(days=180)
-README = Path(__file__).resolve().parents[2] / "README.md"
+PRIVACY_PAGE = Path(__file__).resolve().parents[2] / "docs" / "privacy.md"
 
 
 def _outbox_row(connection, name: str, state: str, delivered_at=None) -> OutboxStatement:
@@ -184,6 +184,6 @@ def test_task_and_command_run_the_purge(make_connection):
 
 def test_the_beat_entry_in_the_readme_names_the_registered_task():
     assert privacy_tasks.purge_expired_data.name == "xapi_plugin.privacy.tasks.purge_expired_data"
-    readme = README.read_text()
+    readme = PRIVACY_PAGE.read_text()
     privacy = readme[readme.index("<!-- section: privacy -->") : readme.index("<!-- /section: privacy -->")]
     assert '"task": "xapi_plugin.privacy.tasks.purge_expired_data"' in privacy

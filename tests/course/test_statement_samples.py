@@ -1,7 +1,7 @@
-"""The README's statement samples are what the code sends: generated here, compared with the README.
+"""The statement samples in docs/statements.md are what the code sends: generated here, compared with the page.
 
 To refresh them after a deliberate change:
-``XAPI_WRITE_README_SAMPLES=1 .venv/bin/pytest tests/course/test_readme_samples.py``.
+``XAPI_WRITE_SAMPLES=1 .venv/bin/pytest tests/course/test_statement_samples.py``.
 """
 
 import json
@@ -22,7 +22,7 @@ from xapi_plugin.statements.actor import build_agent
 from xapi_plugin.testing import standin_platform
 from xapi_plugin.testing.validation import assert_valid_xapi
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "statements.md"
 BEGIN, END = "<!-- samples: statements -->", "<!-- /samples: statements -->"
 BODY = COURSE_KEY.split(":", 1)[1]
 SAMPLES = (
@@ -111,11 +111,11 @@ class ReadmeSamplesTest(TestCase):
         parts.append(END)
         return "\n\n".join(parts)
 
-    def test_readme_shows_what_the_code_sends(self):
+    def test_statements_page_shows_what_the_code_sends(self):
         expected = self.markdown()
-        text = README.read_text()
-        if os.environ.get("XAPI_WRITE_README_SAMPLES"):
+        text = PAGE.read_text()
+        if os.environ.get("XAPI_WRITE_SAMPLES"):
             start, end = text.index(BEGIN), text.index(END) + len(END)
-            README.write_text(text[:start] + expected + text[end:])
-            text = README.read_text()
-        self.assertIn(expected, text, "README samples are stale: see this module's docstring to refresh them")
+            PAGE.write_text(text[:start] + expected + text[end:])
+            text = PAGE.read_text()
+        self.assertIn(expected, text, "docs/statements.md is stale: the module docstring says how to refresh")
