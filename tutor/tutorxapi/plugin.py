@@ -10,7 +10,6 @@ from __future__ import annotations
 from importlib import resources
 
 from tutor import hooks
-
 from tutorxapi.__about__ import __version__
 
 PACKAGE_FILES = resources.files("tutorxapi")
