@@ -212,7 +212,7 @@ def test_the_init_task_migrates_and_enables_what_the_plugin_needs(request, root_
     assert [service for service, _ in tasks] == ["lms"]
     script = tasks[0][1]
     assert "./manage.py lms migrate xapi_plugin\n" in script
-    assert "waffle_switch completion.enable_completion_tracking on --create" in script
+    assert "waffle_switch --create completion.enable_completion_tracking on" in script
     assert "XBlockAsidesConfig.objects.create(enabled=True" in script
     assert "TUTOR_XAPI_ASPECTS_RALPH" in script
     assert "ralph-lms-password-from-aspects" not in script  # Tutor prints the job's command line

@@ -4,7 +4,7 @@ echo "xapi: migrating xapi_plugin"
 ./manage.py lms migrate xapi_plugin
 {% if XAPI_ENABLE_COMPLETION_TRACKING %}
 echo "xapi: turning on completion tracking (waffle switch completion.enable_completion_tracking)"
-./manage.py lms waffle_switch completion.enable_completion_tracking on --create
+./manage.py lms waffle_switch --create completion.enable_completion_tracking on
 {% else %}
 echo "xapi: XAPI_ENABLE_COMPLETION_TRACKING is off: completion switch left as it is"
 {% endif %}
