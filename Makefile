@@ -18,7 +18,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 venv: $(PY)
-	$(PY) -m pip install -q -e '.[test,demo]'
+	$(PY) -m pip install -q -e '.[test,demo]' -e ./tutor
 
 demo-venv: $(PY)
 	$(PY) -m pip install -q -e '.[demo]'

@@ -41,6 +41,9 @@ setup(
             "selenium>=4.20",
             "ruff>=0.6",
             "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)
+            "tutor>=22,<23",  # tests/tutor render the Tutor plugin (tutor/) with the real Tutor
+            "kubernetes<37",  # Tutor's dependency; 37 needs python-dateutil>=3, celery pins 2.9
+            "build>=1",  # tests/packaging build both wheels
         ],
         "demo": ["redis>=5", "sqlalchemy>=2"],
     },
