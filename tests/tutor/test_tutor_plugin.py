@@ -37,7 +37,7 @@ django.setup()
 from celery import Celery
 from django.apps import apps
 from django.conf import settings
-from xapi_plugin import crypto
+from xapi_plugin.connections import crypto
 
 worker = Celery("tutor-check", set_as_current=False)
 worker.autodiscover_tasks(["xapi_plugin"], force=True)

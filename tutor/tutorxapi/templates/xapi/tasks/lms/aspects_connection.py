@@ -7,7 +7,7 @@ ralph = getattr(settings, "TUTOR_XAPI_ASPECTS_RALPH", None)
 if not ralph:
     print("xapi: no connection to Aspects' Ralph wanted (XAPI_ASPECTS_RALPH is off)")
 else:
-    from xapi_plugin.constants import AuthType
+    from xapi_plugin.core.constants import AuthType
     from xapi_plugin.models import LRSConnection
 
     connection = LRSConnection.objects.filter(name=ralph["name"]).first()
