@@ -5,7 +5,6 @@ installable here, so the plugin's patches are taken as Tutor rendered them and r
 stand-in host's settings, where the plugin must load and pass Django's system checks.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -131,17 +130,6 @@ def test_lms_settings_load_the_plugin_with_its_beat_schedule(default_root, tmp_p
     assert "xapi_plugin.delivery.tasks.deliver_connection" in seen["registered"]
 
 
-def module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # its parent package does not exist
-        return False
-
-
-@pytest.mark.skipif(
-    not module_exists("xapi_plugin.privacy.tasks"),
-    reason="the purge task moves to xapi_plugin.privacy.tasks in the parallel restructure",
-)
 def test_the_purge_task_the_schedule_names_is_registered(default_root, tmp_path):
     seen = host_with_patches(default_root, tmp_path, "lms", ["openedx-common-settings", "openedx-lms-common-settings"])
     assert SCHEDULED_TASKS["xapi-purge-expired-data"] in seen["registered"]
