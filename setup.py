@@ -41,6 +41,7 @@ setup(
             "selenium>=4.20",
             "ruff>=0.6",
             "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)
+            "learning-paths-plugin>=0.5",  # real Learning Paths models for tests/paths (issue 18)
         ],
         "demo": ["redis>=5", "sqlalchemy>=2"],
     },

@@ -10,9 +10,10 @@ import os
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
 from xapi_plugin.testing.host_settings import *  # noqa: F403
-from xapi_plugin.testing.host_settings import BASE_INSTALLED_APPS
+from xapi_plugin.testing.host_settings import BASE_INSTALLED_APPS, drop_unhosted_plugin_apps
 
 HOST_PROJECT_TYPE = "lms.djangoapp"
+drop_unhosted_plugin_apps(HOST_PROJECT_TYPE)  # learning_paths (when installed) comes in, its dependencies not
 INSTALLED_APPS = BASE_INSTALLED_APPS + ["xapi_plugin.demo"] + get_plugin_apps(HOST_PROJECT_TYPE)
 ROOT_URLCONF = "xapi_plugin.demo.urls"
 LMS_ROOT_URL = os.environ.get("XAPI_HOST_LMS_ROOT_URL", "http://lms.demo.example")
