@@ -43,7 +43,7 @@ setup(
             "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)
             "learning-paths-plugin>=0.5",  # real Learning Paths models for tests/paths (issue 18)
         ],
-        "demo": ["redis>=5", "sqlalchemy>=2"],
+        "demo": ["redis>=5", "sqlalchemy>=2", "learning-paths-plugin>=0.5"],  # the demo's learning path
     },
     entry_points={
         "lms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],
