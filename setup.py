@@ -44,8 +44,9 @@ setup(
             "tutor>=22,<23",  # tests/tutor render the Tutor plugin (tutor/) with the real Tutor
             "kubernetes<37",  # Tutor's dependency; 37 needs python-dateutil>=3, celery pins 2.9
             "build>=1",  # tests/packaging build both wheels
+            "learning-paths-plugin>=0.5",  # real Learning Paths models for tests/paths (issue 18)
         ],
-        "demo": ["redis>=5", "sqlalchemy>=2"],
+        "demo": ["redis>=5", "sqlalchemy>=2", "learning-paths-plugin>=0.5"],  # the demo's learning path
     },
     entry_points={
         "lms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],

@@ -21,7 +21,9 @@ from xapi_plugin.apps import XapiPluginConfig
 config = apps.get_app_config("xapi_plugin")
 from django.utils.module_loading import import_string
 specs = config.plugin_app["signals_config"][settings.HOST_PROJECT_TYPE]["receivers"]
-receivers = [import_string(spec["signal_path"]).has_listeners() for spec in specs]
+# Any sender class: the receivers are connected without a sender, and a model signal (post_save,
+# with learning_paths installed) caches per sender, which cannot be None.
+receivers = [import_string(spec["signal_path"]).has_listeners(object) for spec in specs]
 print(json.dumps({
     "installed": [app for app in settings.INSTALLED_APPS if "xapi" in app],
     "config_class": type(config).__name__,

@@ -1,4 +1,4 @@
-"""Django admin for operators: LRS connections, course settings, the delivery outbox."""
+"""Django admin for operators: LRS connections, course settings, learning path connections, the outbox."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from xapi_plugin.core.constants import AuthType, OutboxState
-from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement
+from xapi_plugin.models import CourseSettings, LearningPathConnection, LRSConnection, OutboxStatement
 
 _KEEP_HINT = "Leave blank to keep the stored value. Stored encrypted; never shown again."
 
@@ -229,3 +229,12 @@ class OutboxStatementAdmin(admin.ModelAdmin):
         skipped = queryset.count() - count
         note = f"; {skipped} pending or delivered rows left alone" if skipped else ""
         self.message_user(request, f"{count} statements queued for delivery again{note}.", messages.SUCCESS)
+
+
+
+@admin.register(LearningPathConnection)
+class LearningPathConnectionAdmin(admin.ModelAdmin):
+    """An operator's LRS for one learning path; without a row its statements go to its courses' LRSs."""
+
+    list_display = ["path_key", "connection", "actor_mode", "modified"]
+    search_fields = ["path_key"]

@@ -48,6 +48,15 @@ LMS_RECEIVERS: list[dict] = [
         "receiver_func_name": "block_completion_saved",
         "signal_path": "xapi_plugin.platform.signals.BLOCK_COMPLETION_SAVED",
     },
+    # Learning paths (paths/receivers.py): saves of learning_paths models (post_save/post_delete
+    # when the app is installed, see the adapter) and the course family's own signals.
+    {"receiver_func_name": "learning_path_saved", "signal_path": "xapi_plugin.platform.signals.LEARNING_PATH_SAVED"},
+    {
+        "receiver_func_name": "learning_path_deleted",
+        "signal_path": "xapi_plugin.platform.signals.LEARNING_PATH_DELETED",
+    },
+    {"receiver_func_name": "course_progress_changed", "signal_path": "xapi_plugin.course.COURSE_PROGRESS_CHANGED"},
+    {"receiver_func_name": "course_grade_changed", "signal_path": "xapi_plugin.course.COURSE_GRADE_CHANGED"},
 ]
 CMS_RECEIVERS: list[dict] = [
     # Course staff's Advanced Settings "xapi" entry, applied on every publish (studio/advanced_settings.py).

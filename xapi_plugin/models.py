@@ -19,6 +19,7 @@ from xapi_plugin.core.constants import (
 )
 from xapi_plugin.core.validators import (
     validate_course_key,
+    validate_learning_path_key,
     validate_video_end_percent,
     validate_video_end_seconds,
 )
@@ -313,3 +314,76 @@ class LearnerCourseState(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user_id", "course_key"], name="xapi_state_user_course")]
+
+
+class LearningPathConnection(models.Model):
+    """
+    An operator's choice of LRS for one learning path's statements, instead of its courses' LRSs.
+
+    Without a row, a path's statements go to every connection of the path's courses that sends
+    course statements (``xapi_plugin.paths.connections_for_path``).
+
+    .. no_pii: Learning path configuration only.
+    """
+
+    path_key = models.CharField(
+        max_length=255,
+        unique=True,
+        validators=[validate_learning_path_key],
+        help_text="The learning path's key, e.g. path-v1:OpenedX+DemoX+2026+G1.",
+    )
+    connection = models.ForeignKey(LRSConnection, on_delete=models.PROTECT, related_name="learning_paths")
+    actor_mode = models.CharField(
+        max_length=16,
+        choices=ActorMode.CHOICES,
+        default=ActorMode.ACCOUNT,
+        help_text="How learners are identified in this path's statements.",
+    )
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "learning path LRS connection"
+        ordering = ["path_key"]
+
+    def __str__(self) -> str:
+        return self.path_key
+
+
+class LearnerPathState(models.Model):
+    """
+    What the plugin last reported about one learner in one learning path, so it reports changes only.
+
+    .. pii: A learner's enrolment, progress, completion and grade in a learning path, keyed by user id.
+    .. pii_types: other
+    .. pii_retirement: local_api
+    """
+
+    user_id = models.IntegerField(db_index=True)
+    path_key = models.CharField(max_length=255)
+    enrolled = models.BooleanField(null=True, blank=True, help_text="Last enrolment statement: registered or not.")
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Last progress sent, in % of steps completed.")
+    completed = models.BooleanField(default=False, help_text="The path's completed statement was sent (once).")
+    passing = models.BooleanField(null=True, blank=True, help_text="Last passed/failed sent.")
+    grade = models.FloatField(null=True, blank=True, help_text="Weighted grade of the last passed/failed (0..1).")
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_id", "path_key"], name="xapi_pathstate_user_path")]
+
+
+class LearnerCourseGrade(models.Model):
+    """
+    A learner's latest grade in a course that is a step of some learning path (the path grade needs every step's).
+
+    .. pii: A learner's grade in a course, keyed by user id.
+    .. pii_types: other
+    .. pii_retirement: local_api
+    """
+
+    user_id = models.IntegerField(db_index=True)
+    course_key = models.CharField(max_length=255)
+    percent = models.FloatField(help_text="0..1, from PERSISTENT_GRADE_SUMMARY_CHANGED.")
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_id", "course_key"], name="xapi_coursegrade_user_course")]

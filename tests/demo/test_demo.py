@@ -31,6 +31,10 @@ def test_demo_delivers_every_statement_to_its_own_lrs():
     assert f"read back from the LRS: {figures['produced']} (duplicates: 0)" in result.stdout
     for verb in ("registered", "progressed", "completed", "initialized", "played", "paused", "terminated", "earned"):
         assert re.search(rf"^\s+{verb}\s+\d+$", result.stdout, re.M), f"no {verb} statements\n{result.stdout}"
+    # Learners 0 and 2 join the two-course learning path (learning-paths-plugin is in the test extra).
+    path_line = re.search(r"^learning path statements: (\d+) \((.*)\)$", result.stdout, re.M)
+    assert path_line, result.stdout
+    assert "registered 2" in path_line.group(2) and "progressed" in path_line.group(2), path_line.group(0)
 
 
 @pytest.mark.integration

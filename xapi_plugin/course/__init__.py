@@ -7,7 +7,8 @@ precomputed SQL statements, and queues statements to the outbox in the caller's 
 
 Public API: the signal receivers (``course_enrollment_created_receiver`` ... ``certificate_changed_receiver``),
 ``block_completion_saved`` and ``handle_block_completion_event`` (tracking route), and
-``compute_progress`` / ``CourseProgress`` for tools that show a learner's progress.
+``compute_progress`` / ``CourseProgress`` for tools that show a learner's progress, and the
+signals other families follow (``signals.py``: ``COURSE_PROGRESS_CHANGED``, ``COURSE_GRADE_CHANGED``).
 """
 
 from xapi_plugin.core.lazy import lazy_exports
@@ -28,6 +29,8 @@ _EXPORTS = {
     "handle_block_completion_event": "progress",
     "compute_progress": "progress",
     "CourseProgress": "progress",
+    "COURSE_PROGRESS_CHANGED": "signals",
+    "COURSE_GRADE_CHANGED": "signals",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -23,6 +23,7 @@ import logging
 from django.db import transaction
 
 from xapi_plugin.core import metrics
+from xapi_plugin.course.signals import COURSE_GRADE_CHANGED
 from xapi_plugin.course.state import course_basis, enqueue, locked_state, statement_target
 from xapi_plugin.privacy import LearnerRetired
 from xapi_plugin.statements import course as course_statements
@@ -197,6 +198,14 @@ def persistent_grade_summary_changed_receiver(event: _Event, grade=None, **kwarg
         raise MalformedSignal("percent_grade is not a number")
     letter = getattr(grade, "letter_grade", None) or ""
     course_key = _course_key(getattr(grade, "course", None))
+    COURSE_GRADE_CHANGED.send_robust(  # learning paths keep the grade, whether or not the course sends
+        sender=_Event,
+        user_id=user_id,
+        course_key=course_key,
+        percent=course_statements.clamp_fraction(percent),
+        timestamp=event.time,
+        source_event_id=event.id,
+    )
     settings = statement_target(course_key, event.name, event.id)
     if settings is None:
         return

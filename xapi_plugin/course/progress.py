@@ -27,6 +27,7 @@ from django.db import transaction
 
 from xapi_plugin import platform
 from xapi_plugin.core import metrics
+from xapi_plugin.course.signals import COURSE_PROGRESS_CHANGED
 from xapi_plugin.course.state import course_basis, enqueue, locked_state, statement_target
 from xapi_plugin.intake import MalformedEvent, TrackingEvent
 from xapi_plugin.platform import CourseOutline, OutlineSection
@@ -108,6 +109,7 @@ def report_progress(source: CompletionSource) -> int:
     """Send progressed/completed statements for what changed since the last report; returns how many."""
     settings = statement_target(source.course_key, source.name, source.event_id)
     if settings is None:
+        _course_progress_changed(source)  # learning paths may still follow this course
         return 0
     outline = platform.get_course_outline(source.course_key)
     if outline is None or outline.unit_count == 0:
@@ -141,7 +143,19 @@ def report_progress(source: CompletionSource) -> int:
             reported[key] = value
         enqueue(statements, settings, source.course_key, source.user_id)
         state.save(progress=reported, completed=completed)
+    if any(change[0] == COURSE for change in changes):
+        _course_progress_changed(source)
     return len(statements)
+
+
+def _course_progress_changed(source: CompletionSource) -> None:
+    COURSE_PROGRESS_CHANGED.send_robust(
+        sender=CompletionSource,
+        user_id=source.user_id,
+        course_key=source.course_key,
+        timestamp=source.timestamp,
+        source_event_id=source.event_id,
+    )
 
 
 def _changes(progress: CourseProgress, last: dict, completed: set):

@@ -167,6 +167,9 @@ def course_basis(
         timestamp=timestamp,
         source_event_id=source_event_id,
         master_course_key=master_course_key,
+        learning_paths=tuple(
+            (path.key, path.display_name or None) for path in platform.learner_paths_with_course(user_id, course_key)
+        ),
     )
 
 

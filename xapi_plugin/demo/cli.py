@@ -22,6 +22,9 @@ from pathlib import Path
 import requests
 
 COURSE_KEY = "course-v1:DemoOrg+XAPI101+2026"
+# The learning path (when learning-paths-plugin is installed): the demo course, then a short second one.
+SECOND_COURSE_KEY = "course-v1:DemoOrg+XAPI102+2026"
+PATH_KEY = "path-v1:DemoOrg+XAPI+2026+Demo"
 
 
 def parse_args(argv):
@@ -134,9 +137,16 @@ def run(args) -> int:
         _print(f"course {COURSE_KEY}: {outline.unit_count} units in {len(outline.sections)} sections, "
                f"{len(videos)} videos; xAPI on, LRS connection {connection_row.name!r}")  # fmt: skip
 
+        path = _set_up_path(connection_row)
+        if path is None:
+            _print("learning path: none (install learning-paths-plugin for one)")
+        else:
+            _print(f"learning path {PATH_KEY}: {COURSE_KEY}, then {SECOND_COURSE_KEY} "
+                   f"({path.second.unit_count} units); every other learner joins it")  # fmt: skip
+
         since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 5)) + "Z"
         produce_started = time.monotonic()
-        _simulate(args, outline, videos)
+        _simulate(args, outline, videos, path)
         counts = _wait_for_delivery(connection_row, args.timeout)
         delivered_at = time.monotonic()
         return _summarise(args, connection_row, endpoint, auth, since, produce_started, delivered_at, counts, started)
@@ -172,14 +182,36 @@ def _set_up_course(endpoint: str, auth: tuple[str, str]):
     return connection_row, outline, videos
 
 
-def _simulate(args, outline, videos) -> None:
+def _set_up_path(connection_row):
+    """A two-course learning path in the real Learning Paths models; None when the app is not installed."""
+    from xapi_plugin import platform  # noqa: PLC0415
+    from xapi_plugin.demo.simulation import DemoPath  # noqa: PLC0415
+    from xapi_plugin.models import CourseSettings  # noqa: PLC0415
+    from xapi_plugin.testing import standin_platform  # noqa: PLC0415
+
+    if not platform.learning_paths_installed():
+        return None
+    from learning_paths.models import LearningPath, LearningPathStep  # noqa: PLC0415
+
+    CourseSettings.objects.create(course_key=SECOND_COURSE_KEY, enabled=True, connection=connection_row)
+    second = standin_platform.make_course(SECOND_COURSE_KEY, display_name="xAPI, part two", sections=1, units=2)
+    path = LearningPath.objects.create(key=PATH_KEY, display_name="xAPI for Open edX — the learning path")
+    criteria = path.grading_criteria
+    criteria.required_completion, criteria.required_grade = 1.0, 0.75
+    criteria.save()
+    for order, course_key in enumerate((COURSE_KEY, SECOND_COURSE_KEY)):
+        LearningPathStep.objects.create(learning_path=path, course_key=course_key, order=order)
+    return DemoPath(key=PATH_KEY, second=second)
+
+
+def _simulate(args, outline, videos, path=None) -> None:
     import random  # noqa: PLC0415
 
     from xapi_plugin.demo.simulation import simulate_learner  # noqa: PLC0415
 
     rng = random.Random(args.seed)
     for index in range(args.learners):
-        simulate_learner(index, outline, videos, rng)
+        simulate_learner(index, outline, videos, rng, path)
         sys.stdout.write(f"\rlearners {_bar(index + 1, args.learners)} {index + 1}/{args.learners}")
         sys.stdout.flush()
     sys.stdout.write("\n")
@@ -233,6 +265,11 @@ def _summarise(args, connection_row, endpoint, auth, since, produce_started, del
     _print("statements by verb:")
     for row in rows.values("verb").annotate(n=Count("id")).order_by("-n", "verb"):
         _print(f"  {row['verb'] or '(other)':14} {row['n']:6}")
+    path_rows = rows.filter(course_key=PATH_KEY)
+    if path_rows.exists():
+        by_verb = path_rows.values("verb").annotate(n=Count("id")).order_by("-n", "verb")
+        detail = ", ".join(f"{row['verb']} {row['n']}" for row in by_verb)
+        _print(f"learning path statements: {path_rows.count()} ({detail})")
     _print(f"learners:               {args.learners}")
     _print(f"produced:               {len(produced_ids)}")
     _print(f"delivered (outbox):     {delivered}")

@@ -10,11 +10,17 @@ import os
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
 from xapi_plugin.testing.host_settings import *  # noqa: F403
-from xapi_plugin.testing.host_settings import BASE_INSTALLED_APPS
+from xapi_plugin.testing.host_settings import BASE_INSTALLED_APPS, drop_unhosted_plugin_apps
 
 HOST_PROJECT_TYPE = "lms.djangoapp"
+drop_unhosted_plugin_apps(HOST_PROJECT_TYPE)  # learning_paths (when installed) comes in, its dependencies not
 INSTALLED_APPS = BASE_INSTALLED_APPS + ["xapi_plugin.demo"] + get_plugin_apps(HOST_PROJECT_TYPE)
 ROOT_URLCONF = "xapi_plugin.demo.urls"
+# The demo process and its Celery worker write to one SQLite file: a transaction that reads and then
+# writes fails at once ("database is locked") when the other wrote in between, unless it takes the
+# write lock when it begins (and then waits up to the timeout, as MySQL's row locks would).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"  # noqa: F405
 LMS_ROOT_URL = os.environ.get("XAPI_HOST_LMS_ROOT_URL", "http://lms.demo.example")
 
 # Celery: an embedded broker (a folder) unless a real one is given.

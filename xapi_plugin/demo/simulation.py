@@ -161,10 +161,40 @@ def award_certificate(user, outline: CourseOutline, percent: float) -> None:
     )
 
 
-def simulate_learner(index: int, outline: CourseOutline, videos: list[DemoVideo], rng: random.Random) -> None:
-    """One learner's whole course: enrol, units, videos, grade, pass or fail, certificate or leave."""
+@dataclass(frozen=True)
+class DemoPath:
+    """The demo's learning path (a real ``learning_paths.LearningPath``): the demo course, then ``second``."""
+
+    key: str
+    second: CourseOutline
+
+
+def join_path(user, path: DemoPath) -> None:
+    """Enrol the learner in the path, as the Learning Paths app's enrolment API saves it."""
+    from learning_paths.models import LearningPath, LearningPathEnrollment  # noqa: PLC0415
+
+    LearningPathEnrollment.objects.create(user=user, learning_path=LearningPath.objects.get(key=path.key))
+
+
+def study_second_course(user, path: DemoPath, rng: random.Random) -> None:
+    """The path's second course: enrol, every unit, a grade."""
+    enrol(user, path.second)
+    complete_units(user, path.second, [unit for section in path.second.sections for unit in section.units])
+    grade(user, path.second, round(rng.uniform(0.7, 0.99), 2))
+
+
+def simulate_learner(
+    index: int, outline: CourseOutline, videos: list[DemoVideo], rng: random.Random, path: DemoPath | None = None
+) -> None:
+    """One learner's whole course: enrol, units, videos, grade, pass or fail, certificate or leave.
+
+    With ``path``, every other learner also joins the learning path and studies its second course.
+    """
     user = create_learner(index)
     enrol(user, outline)
+    on_path = path is not None and index % 2 == 0
+    if on_path:
+        join_path(user, path)
     units = [unit for section in outline.sections for unit in section.units]
     finishes = rng.random() < 0.75
     done_units = units if finishes else units[: rng.randint(1, max(1, len(units) - 1))]
@@ -177,3 +207,5 @@ def simulate_learner(index: int, outline: CourseOutline, videos: list[DemoVideo]
         award_certificate(user, outline, percent)
     elif index % 4 == 1:
         unenrol(user, outline)
+    if on_path:
+        study_second_course(user, path, rng)

@@ -16,6 +16,12 @@ from xapi_plugin.course import (  # noqa: F401  (listed in apps.py)
     persistent_grade_summary_changed_receiver,
 )
 from xapi_plugin.intake.tracking import tracking_event_emitted_receiver  # noqa: F401  (listed in apps.py)
+from xapi_plugin.paths import (  # noqa: F401  (listed in apps.py)
+    course_grade_changed,
+    course_progress_changed,
+    learning_path_deleted,
+    learning_path_saved,
+)
 from xapi_plugin.privacy import (  # noqa: F401  (listed in apps.py)
     user_retire_lms_critical_receiver,
     user_retire_lms_misc_receiver,

@@ -4,7 +4,11 @@ Import from here: the accessors (``get_user``, ``get_course_outline``, ``get_com
 ``is_user_retired``, ``user_can_edit_course``, ``get_other_course_settings``), the data classes
 (``PlatformUser``, ``CourseOutline``, ``OutlineSection``) and the platform signals
 (``USER_RETIRE_LMS_CRITICAL``, ``USER_RETIRE_LMS_MISC``, ``COURSE_PUBLISHED``,
-``BLOCK_COMPLETION_SAVED``). ``contract.py`` says what each backend must return, ``edx.py`` is the
+``BLOCK_COMPLETION_SAVED``, ``LEARNING_PATH_SAVED``, ``LEARNING_PATH_DELETED``), and the Learning
+Paths reads (``learning_paths.py``: ``learning_paths_installed``, ``get_learning_path``,
+``learner_paths_with_course``, ``is_course_in_any_path``, ``is_learner_enrolled_in_path``,
+``active_learners_of_path``, ``path_enrollment_change``, ``path_step_path_key``, ``LearningPathInfo``,
+``PathStep``, ``PathEnrollmentChange``). ``contract.py`` says what each backend must return, ``edx.py`` is the
 backend for a real LMS and Studio, ``signals.py`` resolves the signals.
 """
 
@@ -17,11 +21,37 @@ from xapi_plugin.core.conf import get_setting
 from xapi_plugin.platform import signals as _signals
 from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformBackend, PlatformUser
 from xapi_plugin.platform.edx import EdxPlatformBackend
+from xapi_plugin.platform.learning_paths import (
+    LearningPathInfo,
+    PathEnrollmentChange,
+    PathStep,
+    active_learners_of_path,
+    get_learning_path,
+    is_course_in_any_path,
+    is_learner_enrolled_in_path,
+    learner_paths_with_course,
+    learning_paths_installed,
+)
+from xapi_plugin.platform.learning_paths import enrollment_change as path_enrollment_change
+from xapi_plugin.platform.learning_paths import step_path_key as path_step_path_key
 from xapi_plugin.platform.signals import USER_RETIRE_LMS_CRITICAL, USER_RETIRE_LMS_MISC
 
 __all__ = [
     "BLOCK_COMPLETION_SAVED",
     "COURSE_PUBLISHED",
+    "LEARNING_PATH_DELETED",
+    "LEARNING_PATH_SAVED",
+    "LearningPathInfo",
+    "PathEnrollmentChange",
+    "PathStep",
+    "active_learners_of_path",
+    "get_learning_path",
+    "is_course_in_any_path",
+    "is_learner_enrolled_in_path",
+    "learner_paths_with_course",
+    "learning_paths_installed",
+    "path_enrollment_change",
+    "path_step_path_key",
     "USER_RETIRE_LMS_CRITICAL",
     "USER_RETIRE_LMS_MISC",
     "CourseOutline",
@@ -113,6 +143,6 @@ def get_completed_blocks(user_id: int, course_key) -> set[str]:
 
 def __getattr__(name: str):
     # COURSE_PUBLISHED and BLOCK_COMPLETION_SAVED resolve on first access (see signals.py).
-    if name in ("COURSE_PUBLISHED", "BLOCK_COMPLETION_SAVED"):
+    if name in ("COURSE_PUBLISHED", "BLOCK_COMPLETION_SAVED", "LEARNING_PATH_SAVED", "LEARNING_PATH_DELETED"):
         return getattr(_signals, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

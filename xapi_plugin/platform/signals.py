@@ -24,6 +24,13 @@ Signals (module attributes, not backend methods, so ``apps.py`` can name them by
     ``completion.BlockCompletion``. Without the app it is a plugin-local ``Signal()`` that the
     stand-in host sends with a ``BlockCompletion``-shaped sender and instance
     (``standin_platform.save_block_completion``). Resolved lazily, when receivers are connected.
+
+``LEARNING_PATH_SAVED`` and ``LEARNING_PATH_DELETED``
+    Django's ``post_save`` and ``post_delete`` when the Learning Paths app (``learning-paths-plugin``,
+    label ``learning_paths``) is installed: it sends no signals of its own, so enrolments
+    (``LearningPathEnrollment``) and course lists (``LearningPathStep``) are followed through
+    saves; the receivers (``xapi_plugin.paths``) keep only those models. Without the app they are
+    plugin-local ``Signal()`` objects nobody sends. Resolved lazily, when receivers are connected.
 """
 
 from django.dispatch import Signal
@@ -62,7 +69,25 @@ def _resolve_block_completion_saved() -> Signal:
     return _BLOCK_COMPLETION_SAVED_STANDIN
 
 
+_LEARNING_PATH_SAVED_STANDIN = Signal()
+_LEARNING_PATH_DELETED_STANDIN = Signal()
+
+
+def _resolve_learning_path_signal(name: str) -> Signal:
+    from django.apps import apps  # noqa: PLC0415
+    from django.db.models.signals import post_delete, post_save  # noqa: PLC0415
+
+    installed = apps.is_installed("learning_paths")
+    if name == "LEARNING_PATH_SAVED":
+        return post_save if installed else _LEARNING_PATH_SAVED_STANDIN
+    return post_delete if installed else _LEARNING_PATH_DELETED_STANDIN
+
+
 def __getattr__(name: str):
+    if name in ("LEARNING_PATH_SAVED", "LEARNING_PATH_DELETED"):
+        signal = _resolve_learning_path_signal(name)
+        globals()[name] = signal
+        return signal
     # Module attribute resolved on first access (PEP 562), so import_string("...COURSE_PUBLISHED") works.
     if name == "BLOCK_COMPLETION_SAVED":
         signal = _resolve_block_completion_saved()

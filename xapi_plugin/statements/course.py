@@ -18,6 +18,7 @@ from xapi_plugin.statements.common import (
     course_activity_id,
 )
 from xapi_plugin.statements.formatting import iri
+from xapi_plugin.statements.paths import path_activity
 from xapi_plugin.statements.vocabulary import (
     ACTIVITY_CERTIFICATE,
     ACTIVITY_COURSE,
@@ -54,6 +55,8 @@ class CourseBasis:
     source_event_id: str | None = None
     # A CCX course names its master course here; the master course goes into context grouping.
     master_course_key: str | None = None
+    # The learner's learning paths holding this course, (path key, display name): context grouping.
+    learning_paths: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ def _context(basis: CourseBasis, *, parents=None, other=None, extensions=None) -
     grouping = None
     if basis.master_course_key:
         grouping = [activity(course_activity_id(basis.master_course_key, basis.root_url), ACTIVITY_COURSE)]
+    if basis.learning_paths:
+        paths = [path_activity(key, name, basis.root_url) for key, name in basis.learning_paths]
+        grouping = [*(grouping or []), *paths]
     context = build_context(
         registration=basis.registration,
         language=basis.language,

@@ -41,6 +41,9 @@ ACTIVITY_COURSE = "http://adlnet.gov/expapi/activities/course"
 ACTIVITY_MODULE = "http://adlnet.gov/expapi/activities/module"
 ACTIVITY_CERTIFICATE = "https://w3id.org/xapi/openbadges/activity-types/certificate"  # noqa: E501  (registry term)
 ACTIVITY_VIDEO = "https://w3id.org/xapi/video/activity-type/video"
+# A learning path (a series of courses): the TinCan registry's "collection-simple", a collection of
+# activities tracked as a whole. Not ADL's "course", so a query by type never mixes paths and courses.
+ACTIVITY_LEARNING_PATH = "http://id.tincanapi.com/activitytype/collection-simple"
 # Type of the Video Profile's own activity in context.contextActivities.category.
 ACTIVITY_PROFILE = "http://adlnet.gov/expapi/activities/profile"
 
@@ -63,12 +66,18 @@ EXT_VIDEO_CC_ENABLED = "https://w3id.org/xapi/video/extensions/cc-enabled"
 EXT_VIDEO_CC_SUBTITLE_LANG = "https://w3id.org/xapi/video/extensions/cc-subtitle-lang"
 EXT_VIDEO_SPEED = "https://w3id.org/xapi/video/extensions/speed"
 
+# A learning path's activity IRI is <LMS root>/learning-path/<path key> (path-v1:org+number+run+group).
+IRI_PATH_LEARNING_PATH = "/learning-path/"
+
 # The plugin's own extensions live under the LMS root URL; these are their paths.
 # (An extension IRI must be absolute, so builders join them with the root URL.)
 EXT_PATH_SOURCE_EVENT_ID = "/xapi/extensions/source-event-id"
 EXT_PATH_LETTER_GRADE = "/xapi/extensions/letter-grade"
 EXT_PATH_CERTIFICATE_MODE = "/xapi/extensions/certificate-mode"
 EXT_PATH_ENROLLMENT_MODE = "/xapi/extensions/enrollment-mode"
+# Learning path progress: how many of the path's courses (steps) are complete, and how many there are.
+EXT_PATH_LEARNING_PATH_STEPS_COMPLETED = "/xapi/extensions/learning-path/steps-completed"
+EXT_PATH_LEARNING_PATH_STEPS_TOTAL = "/xapi/extensions/learning-path/steps-total"
 # Whether the video's transcript panel is shown (the Video Profile only names captions).
 EXT_PATH_VIDEO_TRANSCRIPT_ENABLED = "/xapi/extensions/video/transcript-enabled"
 

@@ -77,6 +77,8 @@ TEMPLATES = [
     }
 ]
 STATIC_URL = "/static/"
+# Apps without their own default_auto_field (learning_paths) keep the AutoField of their migrations.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = "lms@stand-in.test"
@@ -96,3 +98,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"xapi_plugin": {"handlers": ["console"], "level": os.environ.get("XAPI_LOG_LEVEL", "WARNING")}},
 }
+
+# Plugin apps a stand-in host does not run although they are installed: learning-paths-plugin
+# (whose real models the tests and the demo use) requires openedx-completion-aggregator, which
+# requires event-routing-backends and edx-completion, and each is an lms.djangoapp plugin that
+# the plugin framework would add with its settings hooks (ERB rewrites the tracking settings).
+# None of them is part of the platform the stand-in plays. (Entry-point names.)
+NOT_HOSTED_PLUGIN_APPS = frozenset({"completion_aggregator", "event_routing_backends", "completion"})
+
+
+def drop_unhosted_plugin_apps(project_type: str, names=NOT_HOSTED_PLUGIN_APPS) -> None:
+    """Leave ``names`` out of the plugin apps (and plugin settings) the framework finds for ``project_type``.
+
+    Call before ``get_plugin_apps``/``add_plugins``: edx-django-utils caches the entry points it
+    found per project type in one dict, which this edits.
+    """
+    from edx_django_utils.plugins.registry import DjangoAppRegistry  # noqa: PLC0415
+
+    plugins = DjangoAppRegistry.get_available_plugins(project_type)
+    for name in names:
+        plugins.pop(name, None)
