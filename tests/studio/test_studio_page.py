@@ -213,7 +213,7 @@ from xapi_plugin.studio.course_settings import get_course_settings
 from xapi_plugin.testing import standin_platform
 key = "course-v1:Probe+C+R"
 url = reverse("xapi_plugin:course_settings", args=[key])
-c = LRSConnection(name="Probe LRS", endpoint="http://127.0.0.1:9/x", contact_email="o@example.com")
+c = LRSConnection(name="Probe LRS", endpoint="http://127.0.0.1:9/x", contact_email="o@example.com", available_to_all=True)
 c.save()
 standin_platform.set_other_course_settings(key, {"xapi": {"enabled": True, "lrs": "Probe LRS"}})
 standin_platform.publish_course(key)

@@ -67,6 +67,32 @@ class ActorMode:
     ]
 
 
+class ConnectionCoverage:
+    """Which courses send to an LRS connection without choosing it (set by operators)."""
+
+    CHOSEN = "chosen"
+    ORGANISATIONS = "organisations"
+    SITE = "site"
+
+    CHOICES = [
+        (CHOSEN, "Only the courses that choose it"),
+        (ORGANISATIONS, "Every course of its organisations, whatever the course chose"),
+        (SITE, "Every course of the site, whatever the course chose"),
+    ]
+    WIDE = (ORGANISATIONS, SITE)
+
+
+class StatementFamily:
+    """What kind of statement a row is, for routing (operators choose families per wide connection)."""
+
+    COURSE = "course"
+    VIDEO = "video"
+    #: Statements other plugins send through ``xapi_plugin.api``.
+    OTHER = "other"
+
+    CHOICES = [(COURSE, "Course statements"), (VIDEO, "Video statements"), (OTHER, "Other plugins' statements")]
+
+
 class BeaconInterval:
     """How often video progress is reported."""
 

@@ -20,7 +20,15 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from xapi_plugin import platform
-from xapi_plugin.core.constants import ActorMode, BeaconInterval, ConnectionStatus, OutboxState
+from xapi_plugin.core.constants import (
+    ActorMode,
+    BeaconInterval,
+    ConnectionCoverage,
+    ConnectionStatus,
+    OutboxState,
+    StatementFamily,
+)
+from xapi_plugin.routing import destinations, routing_settings
 from xapi_plugin.studio import advanced_settings as studio_settings
 from xapi_plugin.studio.course_settings import get_course_settings
 
@@ -33,7 +41,9 @@ class CourseXapiForm(forms.Form):
     """The same settings as the Advanced Settings ``xapi`` entry, validated by the same function."""
 
     enabled = forms.BooleanField(required=False, label="Send xAPI statements for this course")
-    lrs = forms.ChoiceField(required=False, label="LRS", help_text="Set up by your operators.")
+    lrs = forms.ChoiceField(
+        required=False, label="LRS", help_text="Set up by your operators; only those your course may use are listed."
+    )
     actor_mode = forms.ChoiceField(choices=ActorMode.CHOICES, label="Identify learners by")
     video_end_percent = forms.IntegerField(
         min_value=1, max_value=100, label="A video is completed at (%)", help_text="1 to 100; 100: the whole video."
@@ -114,29 +124,61 @@ def _statement_counts(course_key: str, days: int) -> list[tuple[str, int]]:
     return [(label, by_state.get(state, 0)) for state, label in OutboxState.CHOICES]
 
 
-def _connection_status(connection_id: int | None) -> dict | None:
-    """Name and status of the course's LRS; never its address or credentials."""
+_REASONS = {
+    "course": "Chosen for this course",
+    ConnectionCoverage.ORGANISATIONS: "Set by your operators for every course of your organisation",
+    ConnectionCoverage.SITE: "Set by your operators for every course of the site",
+}
+
+
+def _receiving_connections(course_key: str, current) -> list[dict]:
+    """Every LRS the course's statements go to (its own and the operators'), with name and status only.
+
+    Never an endpoint or a credential: course staff see what operators want them to see.
+    """
     from xapi_plugin.models import LRSConnection  # noqa: PLC0415
 
-    if connection_id is None:
-        return None
-    connection = (
-        LRSConnection.objects.filter(pk=connection_id)
-        .only("name", "enabled", "status", "status_changed_at", "last_success_at", "last_failure_at")
-        .first()
+    settings = routing_settings(course_key, current)
+    found: dict[int, dict] = {}
+    for family, label in StatementFamily.CHOICES:
+        for destination in destinations(course_key, family, settings):
+            entry = found.setdefault(
+                destination.connection_id,
+                {"reason": _REASONS.get(destination.reason, ""), "families": [], "actor_mode": destination.actor_mode},
+            )
+            entry["families"].append(label)
+    own_id = current.connection_id if current else None
+    if own_id is not None and own_id not in found:
+        note = "Nothing is sent to it now" + (": xAPI is off for this course." if not current.enabled else ".")
+        found[own_id] = {"reason": _REASONS["course"], "families": [], "actor_mode": None, "note": note}
+    rows = LRSConnection.objects.filter(pk__in=found).only(
+        "name", "enabled", "status", "status_changed_at", "last_success_at", "last_failure_at"
     )
-    if connection is None:
-        return None
-    return {
-        "name": connection.name,
-        "enabled": connection.enabled,
-        "status": connection.get_status_display(),
-        "is_error": connection.status in ConnectionStatus.ERRORS,
-        "is_ok": connection.status == ConnectionStatus.OK,
-        "status_changed_at": connection.status_changed_at,
-        "last_success_at": connection.last_success_at,
-        "last_failure_at": connection.last_failure_at,
-    }
+    by_id = {row.pk: row for row in rows}
+    shown = []
+    for connection_id, entry in found.items():
+        connection = by_id.get(connection_id)
+        if connection is None:
+            continue
+        mode = entry["actor_mode"] or (current.actor_mode if current else ActorMode.ACCOUNT)
+        shown.append(
+            {
+                "name": connection.name,
+                "own": connection_id == own_id,
+                "reason": entry["reason"],
+                "families": ", ".join(entry["families"]),
+                "note": entry.get("note", ""),
+                "actor_mode": dict(ActorMode.CHOICES).get(mode, ""),
+                "enabled": connection.enabled,
+                "status": connection.get_status_display(),
+                "is_error": connection.status in ConnectionStatus.ERRORS,
+                "is_ok": connection.status == ConnectionStatus.OK,
+                "status_changed_at": connection.status_changed_at,
+                "last_success_at": connection.last_success_at,
+                "last_failure_at": connection.last_failure_at,
+            }
+        )
+    return shown
 
 
 def _days(request: HttpRequest) -> int:
@@ -157,7 +199,7 @@ def course_settings_page(request: HttpRequest, course_key: str) -> HttpResponse:
     if denied is not None:
         return denied
 
-    names = studio_settings.connection_names()
+    names = studio_settings.connection_names(course_key)
     status = 200
     if request.method == "POST":
         form = CourseXapiForm(request.POST, connection_names=names)
@@ -182,7 +224,7 @@ def course_settings_page(request: HttpRequest, course_key: str) -> HttpResponse:
         "row": row,
         "studio_error_lines": row.studio_error.splitlines() if row and row.studio_error else [],
         "has_advanced_entry": studio_settings.XAPI_ENTRY in other,
-        "connection": _connection_status(current.connection_id if current else None),
+        "connections": _receiving_connections(course_key, current),
         "counts": _statement_counts(course_key, days),
         "days": days,
         "form": form,
