@@ -201,6 +201,15 @@ class CourseSettings(models.Model):
             raise ValidationError(
                 {"connection": "Choose the LRS connection this course sends to before enabling xAPI."}
             )
+        from xapi_plugin.routing import may_use  # noqa: PLC0415
+
+        if self.connection_id is not None and self.course_key and not may_use(self.connection, self.course_key):
+            raise ValidationError(
+                {
+                    "connection": f'The connection "{self.connection.name}" is not open to this course: add the '
+                    "course or its organisation to the connection's scope first."
+                }
+            )
 
 
 class LearnerCourseAgent(models.Model):

@@ -26,8 +26,8 @@ from xapi_plugin.core import metrics
 from xapi_plugin.core.conf import lms_root_url
 from xapi_plugin.core.constants import StatementFamily
 from xapi_plugin.privacy import get_learner_identity
-from xapi_plugin.statements import language_tag
 from xapi_plugin.routing import course_receives, queue_statements, routing_settings
+from xapi_plugin.statements import language_tag
 from xapi_plugin.statements.course import CourseBasis
 from xapi_plugin.studio import CourseXapiSettings, get_course_settings
 

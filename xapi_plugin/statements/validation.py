@@ -13,7 +13,9 @@ _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _MBOX = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
-_DURATION = re.compile(r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$")  # noqa: E501
+_DURATION = re.compile(
+    r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
+)  # noqa: E501
 _LRS_ONLY = ("stored", "authority")
 _TOP_LEVEL = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority",
               "version", "attachments"}  # fmt: skip
@@ -41,7 +43,7 @@ def _timestamp_ok(value) -> bool:
 
 def _language_map(value, where: str, problems: list[str]) -> None:
     if not isinstance(value, dict) or not value:
-        problems.append(f"{where} must be a language map such as {{\"en-US\": \"...\"}}.")
+        problems.append(f'{where} must be a language map such as {{"en-US": "..."}}.')
         return
     for tag, text in value.items():
         if not isinstance(tag, str) or not _LANGUAGE_TAG.match(tag) or not isinstance(text, str):
@@ -209,7 +211,8 @@ def statement_problems(statement) -> list[str]:
             problems.append(f"{key!r} is set by the LRS: leave it out.")
     if "id" in statement and not is_uuid(statement["id"]):
         problems.append("id must be a UUID (or leave it out and one is assigned).")
-    if "version" in statement and not (isinstance(statement["version"], str) and statement["version"].startswith("1.0")):
+    version = statement.get("version", "1.0.3")
+    if not (isinstance(version, str) and version.startswith("1.0")):
         problems.append("version must be 1.0.x (or leave it out).")
     _core(statement, "", problems)
     return problems

@@ -41,8 +41,12 @@ class CourseXapiForm(forms.Form):
     """The same settings as the Advanced Settings ``xapi`` entry, validated by the same function."""
 
     enabled = forms.BooleanField(required=False, label="Send xAPI statements for this course")
-    lrs = forms.ChoiceField(
-        required=False, label="LRS", help_text="Set up by your operators; only those your course may use are listed."
+    # A select of the usable names, checked by validate_xapi_entry (whose refusal lists only those).
+    lrs = forms.CharField(
+        required=False,
+        label="LRS",
+        widget=forms.Select,
+        help_text="Set up by your operators; only those your course may use are listed.",
     )
     actor_mode = forms.ChoiceField(choices=ActorMode.CHOICES, label="Identify learners by")
     video_end_percent = forms.IntegerField(
@@ -63,7 +67,7 @@ class CourseXapiForm(forms.Form):
     def __init__(self, *args, connection_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.connection_names = connection_names
-        self.fields["lrs"].choices = [("", "(none)")] + [(name, name) for name in connection_names]
+        self.fields["lrs"].widget.choices = [("", "(none)")] + [(name, name) for name in connection_names]
 
     def clean(self):
         cleaned = super().clean()

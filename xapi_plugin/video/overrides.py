@@ -51,7 +51,8 @@ def resolve_video_settings(course_settings: CourseXapiSettings, video_key: str) 
     """The settings in force for ``video_key``: the course's, changed by the video's override if any.
 
     An override can only switch tracking off (never on for a course whose video statements no LRS
-    gets: neither its own connection nor an operator's organisation- or site-wide one) and replace either completion threshold; an empty threshold keeps the course's.
+    gets: neither its own connection nor an operator's organisation- or site-wide one) and replace
+    either completion threshold; an empty threshold keeps the course's.
     """
     override = get_video_override(video_key) or {}
     end_percent = override.get("video_end_percent")
