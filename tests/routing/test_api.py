@@ -23,7 +23,9 @@ AGENT = {"objectType": "Agent", "account": {"homePage": "https://scorm.example.c
 
 
 def _course(endpoint, auth) -> LRSConnection:
-    connection = LRSConnection(name="Course LRS", endpoint=endpoint, contact_email="o@example.com", scope_courses=COURSE)
+    connection = LRSConnection(
+        name="Course LRS", endpoint=endpoint, contact_email="o@example.com", scope_courses=COURSE
+    )
     connection.key, connection.secret = auth
     connection.save()
     CourseSettings.objects.create(course_key=COURSE, enabled=True, connection=connection, actor_mode=ActorMode.ACCOUNT)
@@ -80,8 +82,10 @@ def test_another_plugins_statement_arrives(course_with_lrs, course_lrs):
         ({"actor": AGENT, "object": ACTIVITY}, "verb is required"),
         ({"actor": AGENT, "verb": VERB}, "object is required"),
         ({"actor": AGENT, "verb": {"id": "attempted"}, "object": ACTIVITY}, "verb.id must be an absolute IRI"),
-        ({"actor": {"mbox": "mailto:a@b.co", "account": AGENT["account"]}, "verb": VERB, "object": ACTIVITY},
-         "exactly one of"),
+        (
+            {"actor": {"mbox": "mailto:a@b.co", "account": AGENT["account"]}, "verb": VERB, "object": ACTIVITY},
+            "exactly one of",
+        ),
         ({"actor": {"mbox": "a@b.co"}, "verb": VERB, "object": ACTIVITY}, "mailto:"),
         ({"id": "not-a-uuid", "actor": AGENT, "verb": VERB, "object": ACTIVITY}, "id must be a UUID"),
         ({"actor": AGENT, "verb": VERB, "object": ACTIVITY, "result": {"score": {"scaled": 1.5}}}, "from -1 to 1"),
