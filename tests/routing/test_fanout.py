@@ -149,3 +149,4 @@ def test_families_and_organisation_coverage(db, settings, make_connection):
     site.refresh_from_db()
     site.save()  # the save signal reloads every process's scopes
     assert names(BARE_COURSE, StatementFamily.VIDEO) == []
+
