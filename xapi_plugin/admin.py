@@ -78,16 +78,33 @@ class LRSConnectionForm(forms.ModelForm):
         return instance
 
 
+class AddedInStudioFilter(admin.SimpleListFilter):
+    """Connections course teams added in Studio (#19) apart from the operators' own."""
+
+    title = "added by"
+    parameter_name = "added_by"
+
+    def lookups(self, request, model_admin):
+        return [("studio", "a course team in Studio"), ("operators", "operators")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "studio":
+            return queryset.exclude(course_team_course="")
+        if self.value() == "operators":
+            return queryset.filter(course_team_course="")
+        return queryset
+
+
 @admin.register(LRSConnection)
 class LRSConnectionAdmin(admin.ModelAdmin):
     """Operators define LRSs here and watch their status. Secrets are write-only."""
 
     form = LRSConnectionForm
     list_display = [
-        "name", "endpoint", "auth_type", "enabled", "scope_summary", "courses_using_count", "status",
+        "name", "endpoint", "auth_type", "enabled", "scope_summary", "courses_using_count", "added_by", "status",
         "last_success_at", "last_failure_at",
     ]  # fmt: skip
-    list_filter = ["enabled", "status", "auth_type", "coverage", "available_to_all"]
+    list_filter = ["enabled", "status", "auth_type", "coverage", "available_to_all", AddedInStudioFilter]
     search_fields = ["name", "endpoint"]
     readonly_fields = [
         "status",
@@ -98,9 +115,13 @@ class LRSConnectionAdmin(admin.ModelAdmin):
         "last_failure_detail",
         "credentials_stored",
         "courses_using",
+        "course_team_course",
+        "created_by_user_id",
+        "created",
     ]
     fieldsets = [
         (None, {"fields": ["name", "endpoint", "enabled", "contact_email"]}),
+        ("Added in Studio", {"fields": ["course_team_course", "created_by_user_id", "created"]}),
         (
             "Who uses it",
             {
@@ -167,6 +188,12 @@ class LRSConnectionAdmin(admin.ModelAdmin):
             self.message_user(request, f"{connection.name}: {summary}", level)
             if passed and connection.consecutive_failures:
                 _probe_soon(connection)
+
+    @admin.display(description="Added by")
+    def added_by(self, obj: LRSConnection) -> str:
+        if not obj.course_team_course:
+            return "operators"
+        return f"team of {obj.course_team_course} (user {obj.created_by_user_id}), {obj.created:%Y-%m-%d}"
 
     @admin.display(description="Scope")
     def scope_summary(self, obj: LRSConnection) -> str:

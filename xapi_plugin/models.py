@@ -27,12 +27,14 @@ from xapi_plugin.core.validators import (
 
 class LRSConnection(models.Model):
     """
-    A Learning Record Store that courses send statements to, defined by an operator.
+    A Learning Record Store that courses send statements to, defined by an operator (Django admin)
+    or, where operators allow it, by a course team in Studio (``course_team_course``).
 
     Secrets (the key, the secret or token) are stored encrypted and are only decrypted by the
     delivery client when it builds a request.
 
-    .. no_pii: Holds LRS credentials (encrypted) and an operator's contact address, no learner data.
+    .. no_pii: Holds LRS credentials (encrypted), a contact address and the user id of the staff member
+       who added it in Studio; no learner data.
     """
 
     name = models.CharField(max_length=100, unique=True, help_text="Shown to course staff in Studio.")
@@ -91,6 +93,12 @@ class LRSConnection(models.Model):
     send_other_statements = models.BooleanField(
         default=True, help_text="Organisation/site-wide only: statements other plugins send through the API."
     )
+
+    # Added by a course team in Studio (#19): that course (its scope), who and when (``created``).
+    course_team_course = models.CharField(
+        max_length=255, blank=True, default="", editable=False, help_text="Added in Studio by this course's team."
+    )
+    created_by_user_id = models.IntegerField(null=True, blank=True, editable=False)
 
     status = models.CharField(
         max_length=16, choices=ConnectionStatus.CHOICES, default=ConnectionStatus.UNUSED, blank=True

@@ -5,7 +5,9 @@ write access to the course (asked through the platform adapter) see it; anonymou
 to log in, everyone else gets 403. Plain HTML, no JavaScript.
 """
 
+import logging
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
@@ -20,6 +22,7 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from xapi_plugin import platform
+from xapi_plugin.core.conf import get_setting
 from xapi_plugin.core.constants import (
     ActorMode,
     BeaconInterval,
@@ -30,7 +33,10 @@ from xapi_plugin.core.constants import (
 )
 from xapi_plugin.routing import destinations, routing_settings
 from xapi_plugin.studio import advanced_settings as studio_settings
+from xapi_plugin.studio import team_connections as team
 from xapi_plugin.studio.course_settings import get_course_settings
+
+log = logging.getLogger(__name__)
 
 #: How many days of statements the page counts unless ``?days=`` says otherwise.
 DEFAULT_DAYS = 7
@@ -196,24 +202,37 @@ def _days(request: HttpRequest) -> int:
 @require_http_methods(["GET", "POST"])
 def course_settings_page(request: HttpRequest, course_key: str) -> HttpResponse:
     """Show the course's xAPI settings and status; on POST, save the form."""
-    from xapi_plugin.models import CourseSettings  # noqa: PLC0415
-
     course_key = _course_key_or_404(course_key)
     denied = _check_access(request, course_key)
     if denied is not None:
         return denied
 
     names = studio_settings.connection_names(course_key)
-    status = 200
     if request.method == "POST":
         form = CourseXapiForm(request.POST, connection_names=names)
         if form.is_valid():
             studio_settings.apply_course_values(course_key, form.validated_values)
             return redirect(reverse("xapi_plugin:course_settings", args=[course_key]) + "?saved=1")
-        status = 400
-    else:
-        form = CourseXapiForm(initial=_initial_values(course_key), connection_names=names)
+        return _render_page(request, course_key, form=form, status=400)
+    return _render_page(request, course_key)
 
+
+def _render_page(
+    request: HttpRequest,
+    course_key: str,
+    *,
+    form: forms.Form | None = None,
+    team_form: forms.Form | None = None,
+    editing=None,
+    notice: tuple[bool, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page, with the settings form and (where operators allow it) the team's own LRSs."""
+    from xapi_plugin.models import CourseSettings  # noqa: PLC0415
+
+    names = studio_settings.connection_names(course_key)
+    if form is None:
+        form = CourseXapiForm(initial=_initial_values(course_key), connection_names=names)
     current = get_course_settings(course_key)
     # Display-only facts the cached accessor does not carry: where the settings came from, and why
     # the last settings from Studio were refused.
@@ -221,6 +240,9 @@ def course_settings_page(request: HttpRequest, course_key: str) -> HttpResponse:
     other = platform.get_other_course_settings(course_key) or {}
     outline = platform.get_course_outline(course_key)
     days = _days(request)
+    team_allowed = team.team_connections_allowed(course_key)
+    if team_allowed and team_form is None:
+        team_form = team.TeamConnectionForm(course_key=course_key)
     context = {
         "course_key": course_key,
         "course_name": outline.display_name if outline else course_key,
@@ -237,8 +259,110 @@ def course_settings_page(request: HttpRequest, course_key: str) -> HttpResponse:
         "example_entry": _example_entry(names),
         "actor_mode_label": dict(ActorMode.CHOICES).get(current.actor_mode, "") if current else "",
         "beacon_label": dict(BeaconInterval.CHOICES).get(current.beacon_interval, "") if current else "",
+        "team_allowed": team_allowed,
+        "team_org_scope": bool(get_setting("XAPI_COURSE_TEAM_CONNECTION_ORG_SCOPE")),
+        "team_form": team_form if team_allowed else None,
+        "team_editing": editing,
+        "team_connections": _team_rows(course_key) if team_allowed else [],
+        "team_notice": notice,
+        "team_done": request.GET.get("lrs", ""),
     }
     return render(request, "xapi_plugin/course_settings.html", context, status=status)
+
+
+def _team_rows(course_key: str) -> list[dict]:
+    """The team's own LRSs: name, authentication, contact, status; never the secrets."""
+    return [
+        {
+            "id": connection.pk,
+            "name": connection.name,
+            "endpoint_host": urlsplit(connection.endpoint).hostname,
+            "auth": connection.get_auth_type_display(),
+            "contact_email": connection.contact_email,
+            "enabled": connection.enabled,
+            "status": connection.get_status_display(),
+            "is_error": connection.status in ConnectionStatus.ERRORS,
+        }
+        for connection in team.team_connections(course_key)
+    ]
+
+
+def _team_access(request: HttpRequest, course_key: str):
+    """(course key, None) when the user may manage the course's own LRSs; else (course key, response)."""
+    course_key = _course_key_or_404(course_key)
+    denied = _check_access(request, course_key)
+    if denied is not None:
+        return course_key, denied
+    if not team.team_connections_allowed(course_key):
+        raise PermissionDenied("Your operators do not let course teams add their own LRS.")
+    return course_key, None
+
+
+def _team_connection_or_404(course_key: str, connection_id: int):
+    connection = team.team_connections(course_key).filter(pk=connection_id).first()
+    if connection is None:
+        raise Http404("No such LRS for this course.")
+    return connection
+
+
+def _back(course_key: str, done: str) -> HttpResponse:
+    return redirect(reverse("xapi_plugin:course_settings", args=[course_key]) + f"?lrs={done}#team-lrs")
+
+
+@require_POST
+def team_connection_add(request: HttpRequest, course_key: str) -> HttpResponse:
+    """Add the team's own LRS connection (scoped to the course)."""
+    course_key, denied = _team_access(request, course_key)
+    if denied is not None:
+        return denied
+    team_form = team.TeamConnectionForm(request.POST, course_key=course_key)
+    if not team_form.is_valid():
+        return _render_page(request, course_key, team_form=team_form, status=400)
+    connection = team_form.save(user_id=request.user.pk)
+    log.info("xapi: course team of %s added LRS connection %s (user %s)", course_key, connection.pk, request.user.pk)
+    return _back(course_key, "added")
+
+
+@require_http_methods(["GET", "POST"])
+def team_connection_edit(request: HttpRequest, course_key: str, connection_id: int) -> HttpResponse:
+    """Change the team's LRS; a new endpoint host needs the secret again."""
+    course_key, denied = _team_access(request, course_key)
+    if denied is not None:
+        return denied
+    connection = _team_connection_or_404(course_key, connection_id)
+    if request.method == "GET":
+        form = team.TeamConnectionForm(course_key=course_key, instance=connection)
+        return _render_page(request, course_key, team_form=form, editing=connection)
+    form = team.TeamConnectionForm(request.POST, course_key=course_key, instance=connection)
+    if not form.is_valid():
+        return _render_page(request, course_key, team_form=form, editing=connection, status=400)
+    form.save(user_id=request.user.pk)
+    return _back(course_key, "changed")
+
+
+@require_POST
+def team_connection_test(request: HttpRequest, course_key: str, connection_id: int) -> HttpResponse:
+    """Admin's "Test connection", in plain words."""
+    course_key, denied = _team_access(request, course_key)
+    if denied is not None:
+        return denied
+    connection = _team_connection_or_404(course_key, connection_id)
+    passed, words = team.test_in_plain_words(connection)
+    return _render_page(request, course_key, notice=(passed, f"{connection.name}: {words}"))
+
+
+@require_POST
+def team_connection_remove(request: HttpRequest, course_key: str, connection_id: int) -> HttpResponse:
+    """Remove the team's LRS, unless courses use it or statements still wait for it."""
+    course_key, denied = _team_access(request, course_key)
+    if denied is not None:
+        return denied
+    connection = _team_connection_or_404(course_key, connection_id)
+    refusal = team.removal_refusal(connection, request.user)
+    if refusal:
+        return _render_page(request, course_key, notice=(False, f"{connection.name}: {refusal}"), status=409)
+    team.remove(connection)
+    return _back(course_key, "removed")
 
 
 @require_POST
