@@ -37,6 +37,14 @@ class LRSConnectionForm(forms.ModelForm):
             "send_course_statements", "send_video_statements", "send_other_statements",
         ]  # fmt: skip
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "coverage" in self.fields:
+            self.fields["coverage"].required = False  # left out: only the courses that choose it
+
+    def clean_coverage(self):
+        return self.cleaned_data.get("coverage") or ConnectionCoverage.CHOSEN
+
     def clean(self):
         cleaned = super().clean()
         instance = self.instance

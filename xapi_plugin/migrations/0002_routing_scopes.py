@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def keep_existing_connections_open(apps, schema_editor):
+    """Connections made before scopes existed were open to every course: keep them so (no course
+    stops sending on upgrade); new connections start scoped to nobody until an operator says."""
+    apps.get_model("xapi_plugin", "LRSConnection").objects.update(available_to_all=True)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -55,4 +61,5 @@ class Migration(migrations.Migration):
             name='source',
             field=models.CharField(blank=True, db_index=True, default='', help_text='course, video, or the plugin that sent it.', max_length=64),
         ),
+        migrations.RunPython(keep_existing_connections_open, migrations.RunPython.noop),
     ]

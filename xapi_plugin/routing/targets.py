@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from xapi_plugin.core.conf import get_setting
-from xapi_plugin.core.constants import ActorMode, StatementFamily
+from xapi_plugin.core.constants import ActorMode, ConnectionCoverage, StatementFamily
 from xapi_plugin.routing.scopes import ConnectionScope
 from xapi_plugin.studio import CourseXapiSettings
 
@@ -53,7 +53,7 @@ def _scopes() -> _Snapshot:
     if _Snapshot.generation != generation or now - _Snapshot.loaded_at > timeout:
         scopes = {row.pk: ConnectionScope.of(row) for row in LRSConnection.objects.all()}
         _Snapshot.scopes = scopes
-        _Snapshot.wide = tuple(scope for scope in scopes.values() if scope.coverage != "chosen")
+        _Snapshot.wide = tuple(scope for scope in scopes.values() if scope.coverage in ConnectionCoverage.WIDE)
         _Snapshot.generation, _Snapshot.loaded_at = generation, now
     return _Snapshot
 
