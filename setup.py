@@ -22,6 +22,7 @@ setup(
     install_requires=[
         "Django>=4.2,<6",
         "openedx-events>=11.1",
+        "openedx-filters>=1.6",  # the statement-queued filter other plugins hook into
         "edx-django-utils>=7",
         "edx-opaque-keys>=2.5",
         "event-tracking>=3",

@@ -38,6 +38,7 @@ def make_connection(db):
     from xapi_plugin.models import LRSConnection  # noqa: PLC0415
 
     def _make(name="Test LRS", endpoint="http://127.0.0.1:9/xAPI", key="k", secret="s", **fields):
+        fields.setdefault("available_to_all", True)  # scoped connections: tests/routing
         connection = LRSConnection(name=name, endpoint=endpoint, contact_email="ops@example.com", **fields)
         connection.key = key
         connection.secret = secret

@@ -5,8 +5,9 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 
-from xapi_plugin.core.constants import AuthType, OutboxState
+from xapi_plugin.core.constants import AuthType, ConnectionCoverage, OutboxState
 from xapi_plugin.models import CourseSettings, LearningPathConnection, LRSConnection, OutboxStatement
+from xapi_plugin.routing import courses_losing_access, record_lost_access
 
 _KEEP_HINT = "Leave blank to keep the stored value. Stored encrypted; never shown again."
 
@@ -29,7 +30,20 @@ class LRSConnectionForm(forms.ModelForm):
 
     class Meta:
         model = LRSConnection
-        fields = ["name", "endpoint", "auth_type", "key", "secret", "token_url", "scope", "contact_email", "enabled"]
+        fields = [
+            "name", "endpoint", "auth_type", "key", "secret", "token_url", "scope", "contact_email", "enabled",
+            # Routing (#17): who may use it, who sends to it anyway, what and how.
+            "available_to_all", "scope_organisations", "scope_courses", "coverage", "actor_mode",
+            "send_course_statements", "send_video_statements", "send_other_statements",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "coverage" in self.fields:
+            self.fields["coverage"].required = False  # left out: only the courses that choose it
+
+    def clean_coverage(self):
+        return self.cleaned_data.get("coverage") or ConnectionCoverage.CHOSEN
 
     def clean(self):
         cleaned = super().clean()
@@ -52,6 +66,13 @@ class LRSConnectionForm(forms.ModelForm):
                 self.add_error("secret", "OAuth 2 client credentials need the client secret.")
             if not cleaned.get("token_url"):
                 self.add_error("token_url", "OAuth 2 client credentials need the token URL the token is fetched from.")
+        if cleaned.get("coverage") == ConnectionCoverage.ORGANISATIONS and not (
+            cleaned.get("scope_organisations") or ""
+        ).strip():
+            self.add_error(
+                "scope_organisations",
+                "An organisation-wide connection needs its organisations: list them here, one per line.",
+            )
         return cleaned
 
     def save(self, commit=True):
@@ -65,13 +86,33 @@ class LRSConnectionForm(forms.ModelForm):
         return instance
 
 
+class AddedInStudioFilter(admin.SimpleListFilter):
+    """Connections course teams added in Studio (#19) apart from the operators' own."""
+
+    title = "added by"
+    parameter_name = "added_by"
+
+    def lookups(self, request, model_admin):
+        return [("studio", "a course team in Studio"), ("operators", "operators")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "studio":
+            return queryset.exclude(course_team_course="")
+        if self.value() == "operators":
+            return queryset.filter(course_team_course="")
+        return queryset
+
+
 @admin.register(LRSConnection)
 class LRSConnectionAdmin(admin.ModelAdmin):
     """Operators define LRSs here and watch their status. Secrets are write-only."""
 
     form = LRSConnectionForm
-    list_display = ["name", "endpoint", "auth_type", "enabled", "status", "last_success_at", "last_failure_at"]
-    list_filter = ["enabled", "status", "auth_type"]
+    list_display = [
+        "name", "endpoint", "auth_type", "enabled", "scope_summary", "courses_using_count", "added_by", "status",
+        "last_success_at", "last_failure_at",
+    ]  # fmt: skip
+    list_filter = ["enabled", "status", "auth_type", "coverage", "available_to_all", AddedInStudioFilter]
     search_fields = ["name", "endpoint"]
     readonly_fields = [
         "status",
@@ -81,9 +122,27 @@ class LRSConnectionAdmin(admin.ModelAdmin):
         "last_failure_at",
         "last_failure_detail",
         "credentials_stored",
+        "courses_using",
+        "course_team_course",
+        "created_by_user_id",
+        "created",
     ]
     fieldsets = [
         (None, {"fields": ["name", "endpoint", "enabled", "contact_email"]}),
+        ("Added in Studio", {"fields": ["course_team_course", "created_by_user_id", "created"]}),
+        (
+            "Who uses it",
+            {
+                "fields": ["available_to_all", "scope_organisations", "scope_courses", "coverage", "courses_using"],
+                "description": "Course staff can choose this connection only for the courses allowed here. "
+                "Organisation- or site-wide: every course of those organisations (or of the site) also sends "
+                "to it, whatever the course chose.",
+            },
+        ),
+        (
+            "What it receives",
+            {"fields": ["actor_mode", "send_course_statements", "send_video_statements", "send_other_statements"]},
+        ),
         ("Authentication", {"fields": ["auth_type", "credentials_stored", "key", "secret", "token_url", "scope"]}),
         (
             "Status",
@@ -109,6 +168,18 @@ class LRSConnectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change:
+            # A narrower scope: the courses left outside stop sending to it; say which.
+            lost = courses_losing_access(obj)
+            if lost:
+                record_lost_access(obj, lost)
+                shown = ", ".join(lost[:20]) + (f" and {len(lost) - 20} more" if len(lost) > 20 else "")
+                self.message_user(
+                    request,
+                    f"{len(lost)} course(s) chose {obj.name} but its scope no longer allows them, so they no "
+                    f"longer send to it (their Studio page says so): {shown}.",
+                    messages.WARNING,
+                )
         if change and obj.consecutive_failures:
             # The operator may have fixed what failed: probe at once instead of after the backoff.
             _probe_soon(obj)
@@ -125,6 +196,41 @@ class LRSConnectionAdmin(admin.ModelAdmin):
             self.message_user(request, f"{connection.name}: {summary}", level)
             if passed and connection.consecutive_failures:
                 _probe_soon(connection)
+
+    @admin.display(description="Added by")
+    def added_by(self, obj: LRSConnection) -> str:
+        if not obj.course_team_course:
+            return "operators"
+        return f"team of {obj.course_team_course} (user {obj.created_by_user_id}), {obj.created:%Y-%m-%d}"
+
+    @admin.display(description="Scope")
+    def scope_summary(self, obj: LRSConnection) -> str:
+        parts = []
+        if obj.coverage != ConnectionCoverage.CHOSEN:
+            parts.append(obj.get_coverage_display())
+        if obj.available_to_all:
+            parts.append("any course may choose it")
+        organisations = [line.strip() for line in obj.scope_organisations.splitlines() if line.strip()]
+        courses = [line.strip() for line in obj.scope_courses.splitlines() if line.strip()]
+        if organisations:
+            parts.append("organisations: " + ", ".join(organisations))
+        if courses:
+            parts.append(f"{len(courses)} course(s)")
+        return "; ".join(parts) or "no course (not in use)"
+
+    @admin.display(description="Courses choosing it")
+    def courses_using_count(self, obj: LRSConnection) -> int:
+        return obj.courses.count()
+
+    @admin.display(description="Courses that chose it")
+    def courses_using(self, obj: LRSConnection) -> str:
+        if not obj.pk:
+            return "none yet"
+        keys = list(obj.courses.order_by("course_key").values_list("course_key", flat=True)[:101])
+        if not keys:
+            return "none"
+        more = f" (and more: {obj.courses.count() - 100} not shown)" if len(keys) > 100 else ""
+        return ", ".join(keys[:100]) + more
 
     @admin.display(description="Credentials stored")
     def credentials_stored(self, obj: LRSConnection) -> str:
@@ -178,6 +284,7 @@ class OutboxStatementAdmin(admin.ModelAdmin):
         "connection",
         "course_key",
         "verb",
+        "source",
         "state",
         "attempts",
         "created",
@@ -186,7 +293,7 @@ class OutboxStatementAdmin(admin.ModelAdmin):
         "last_status_code",
         "short_answer",
     ]
-    list_filter = [OutboxStateFilter, "connection", "course_key", "verb"]
+    list_filter = [OutboxStateFilter, "connection", "source", "course_key", "verb"]
     search_fields = ["=statement_id", "course_key"]
     list_select_related = ["connection"]
     date_hierarchy = "created"
@@ -196,6 +303,7 @@ class OutboxStatementAdmin(admin.ModelAdmin):
         "user_id",
         "statement_id",
         "verb",
+        "source",
         "state",
         "attempts",
         "next_attempt_at",

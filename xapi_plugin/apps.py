@@ -91,6 +91,8 @@ class XapiPluginConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from xapi_plugin.studio import connect_cache_invalidation  # noqa: PLC0415  (models are loaded only now)
+        from xapi_plugin.routing import connect_invalidation  # noqa: PLC0415  (models are loaded only now)
+        from xapi_plugin.studio import connect_cache_invalidation  # noqa: PLC0415
 
         connect_cache_invalidation()
+        connect_invalidation()

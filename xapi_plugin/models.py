@@ -14,6 +14,7 @@ from xapi_plugin.core.constants import (
     ActorMode,
     AuthType,
     BeaconInterval,
+    ConnectionCoverage,
     ConnectionStatus,
     OutboxState,
 )
@@ -27,12 +28,14 @@ from xapi_plugin.core.validators import (
 
 class LRSConnection(models.Model):
     """
-    A Learning Record Store that courses send statements to, defined by an operator.
+    A Learning Record Store that courses send statements to, defined by an operator (Django admin)
+    or, where operators allow it, by a course team in Studio (``course_team_course``).
 
     Secrets (the key, the secret or token) are stored encrypted and are only decrypted by the
     delivery client when it builds a request.
 
-    .. no_pii: Holds LRS credentials (encrypted) and an operator's contact address, no learner data.
+    .. no_pii: Holds LRS credentials (encrypted), a contact address and the user id of the staff member
+       who added it in Studio; no learner data.
     """
 
     name = models.CharField(max_length=100, unique=True, help_text="Shown to course staff in Studio.")
@@ -55,6 +58,48 @@ class LRSConnection(models.Model):
     scope = models.CharField(max_length=255, blank=True, default="", help_text="OAuth 2 scope, if the LRS needs one.")
     contact_email = models.EmailField(help_text="Who is told by email when this LRS fails and recovers.")
     enabled = models.BooleanField(default=True, help_text="Off: statements are kept and not sent.")
+
+    # Who may use it (routing, issue #17). A course may choose the connection when it is open to
+    # all courses, or the course's organisation or key is listed.
+    available_to_all = models.BooleanField(
+        default=False, help_text="Every course of the site may choose this connection."
+    )
+    scope_organisations = models.TextField(
+        blank=True,
+        default="",
+        help_text="Organisations whose courses may choose it (and, for organisation-wide connections, "
+        "whose courses all send to it), one per line, e.g. edX.",
+    )
+    scope_courses = models.TextField(
+        blank=True, default="", help_text="Course keys that may choose it, one per line."
+    )
+    coverage = models.CharField(
+        max_length=16,
+        choices=ConnectionCoverage.CHOICES,
+        default=ConnectionCoverage.CHOSEN,
+        help_text="Organisation- or site-wide: those courses send to it too, whatever their own choice.",
+    )
+    # For organisation- and site-wide connections: what they receive and how learners are named.
+    actor_mode = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        choices=[("", "The course's choice"), *ActorMode.CHOICES],
+        help_text="How learners are identified in what this LRS receives.",
+    )
+    send_course_statements = models.BooleanField(
+        default=True, help_text="Organisation/site-wide only: course statements (enrolment, progress, grades...)."
+    )
+    send_video_statements = models.BooleanField(default=True, help_text="Organisation/site-wide only: video.")
+    send_other_statements = models.BooleanField(
+        default=True, help_text="Organisation/site-wide only: statements other plugins send through the API."
+    )
+
+    # Added by a course team in Studio (#19): that course (its scope), who and when (``created``).
+    course_team_course = models.CharField(
+        max_length=255, blank=True, default="", editable=False, help_text="Added in Studio by this course's team."
+    )
+    created_by_user_id = models.IntegerField(null=True, blank=True, editable=False)
 
     status = models.CharField(
         max_length=16, choices=ConnectionStatus.CHOICES, default=ConnectionStatus.UNUSED, blank=True
@@ -165,6 +210,15 @@ class CourseSettings(models.Model):
             raise ValidationError(
                 {"connection": "Choose the LRS connection this course sends to before enabling xAPI."}
             )
+        from xapi_plugin.routing import may_use  # noqa: PLC0415
+
+        if self.connection_id is not None and self.course_key and not may_use(self.connection, self.course_key):
+            raise ValidationError(
+                {
+                    "connection": f'The connection "{self.connection.name}" is not open to this course: add the '
+                    "course or its organisation to the connection's scope first."
+                }
+            )
 
 
 class LearnerCourseAgent(models.Model):
@@ -200,6 +254,9 @@ class OutboxStatement(models.Model):
     user_id = models.IntegerField(null=True, blank=True, db_index=True)
     statement_id = models.UUIDField()
     verb = models.CharField(max_length=64, blank=True, default="", help_text="Short verb name, for counts.")
+    source = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, help_text="course, video, or the plugin that sent it."
+    )
     payload = models.TextField(help_text="The statement serialised once; retries send these bytes.")
     state = models.CharField(max_length=16, choices=OutboxState.CHOICES, default=OutboxState.PENDING)
     attempts = models.PositiveIntegerField(default=0)

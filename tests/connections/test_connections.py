@@ -174,7 +174,7 @@ class CourseSettingsAdminTest(TestCase):
 
         self.client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "pw"))
         self.connection = LRSConnection.objects.create(
-            name="LRS", endpoint="https://lrs.example.com/xapi", contact_email="a@b.co"
+            name="LRS", endpoint="https://lrs.example.com/xapi", contact_email="a@b.co", available_to_all=True
         )
 
     def _post(self, **overrides):

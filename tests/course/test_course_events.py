@@ -44,7 +44,9 @@ class CourseStatementsTestCase(support.EveryStatementValidated, TestCase):
 
     def setUp(self):
         standin_platform.make_course(COURSE_KEY, "Demo course", sections=2, units=2)
-        self.connection = LRSConnection(name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com")
+        self.connection = LRSConnection(
+            name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
+        )
         self.connection.key, self.connection.secret = "k", "s"
         self.connection.save()
         self.course_settings = CourseSettings.objects.create(

@@ -90,7 +90,9 @@ class ProgressTestCase(support.EveryStatementValidated, TestCase):
         standin_platform.make_course(
             COURSE_KEY, "Demo course", sections=2, units=2, blocks_per_unit=self.blocks_per_unit
         )
-        connection = LRSConnection(name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com")
+        connection = LRSConnection(
+            name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
+        )
         connection.key, connection.secret = "k", "s"
         connection.save()
         self.course_settings = CourseSettings.objects.create(course_key=COURSE_KEY, enabled=True, connection=connection)

@@ -55,7 +55,9 @@ class ReadmeSamplesTest(TestCase):
             [(f"block-v1:{BODY}+type@chapter+block@intro", "Introduction", units)],
             unit_blocks={unit: [problem] for unit, problem in zip(units, problems, strict=True)},
         )
-        connection = LRSConnection(name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com")
+        connection = LRSConnection(
+            name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
+        )
         connection.key, connection.secret = "k", "s"
         connection.save()
         CourseSettings.objects.create(course_key=COURSE_KEY, enabled=True, connection=connection)

@@ -1,5 +1,7 @@
 """Learning path statements driven through the real learning-paths-plugin models and the course intake."""
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import SimpleTestCase, TestCase
@@ -8,6 +10,7 @@ from tests.course.support import EveryStatementValidated, outbox
 from tests.paths import support
 from tests.paths.support import COURSE_A, COURSE_B, COURSE_C, PATH_IRI, PATH_KEY, summary
 from xapi_plugin import platform
+from xapi_plugin.core.constants import ActorMode, ConnectionCoverage
 from xapi_plugin.models import CourseSettings, LearnerPathState, LearningPathConnection, LRSConnection, OutboxStatement
 from xapi_plugin.paths import connections_for_path, weighted_grade
 from xapi_plugin.platform import LearningPathInfo, PathStep
@@ -17,7 +20,9 @@ PROGRESS = v.EXT_CMI5_PROGRESS
 
 
 def _connection(name: str) -> LRSConnection:
-    connection = LRSConnection(name=name, endpoint=f"http://127.0.0.1:9/{name}", contact_email="o@example.com")
+    connection = LRSConnection(
+        name=name, endpoint=f"http://127.0.0.1:9/{name}", contact_email="o@example.com", available_to_all=True
+    )
     connection.key, connection.secret = "k", "s"
     connection.save()
     return connection
@@ -184,6 +189,20 @@ class PathConnectionsTest(TestCase):
         support.enroll(user, support.make_path([COURSE_A, COURSE_B]))
         registered = OutboxStatement.objects.filter(course_key=PATH_KEY, verb="registered")
         assert sorted(registered.values_list("connection_id", flat=True)) == sorted([self.a.pk, self.b.pk])
+
+    def test_a_site_wide_connection_gets_path_statements_in_its_own_actor_mode(self):
+        support.make_courses(COURSE_A, COURSE_B)
+        CourseSettings.objects.create(course_key=COURSE_A, enabled=True, connection=self.a)
+        site = _connection("site-wide")
+        site.coverage, site.actor_mode = ConnectionCoverage.SITE, ActorMode.ACCOUNT
+        site.save()
+        assert connections_for_path(self.path) == [self.a.pk, site.pk]
+        user = get_user_model().objects.create(username="cy", email="cy@example.com")
+        support.enroll(user, support.make_path([COURSE_A, COURSE_B]))
+        rows = {row.connection_id: json.loads(row.payload) for row in OutboxStatement.objects.filter(verb="registered")}
+        assert set(rows) == {self.a.pk, site.pk}
+        assert rows[self.a.pk]["actor"]["mbox"] == "mailto:cy@example.com"
+        assert "mbox" not in rows[site.pk]["actor"] and rows[site.pk]["actor"]["account"]["name"]
 
     def test_an_invalid_path_key_is_refused_with_how_to_fix(self):
         from django.core.exceptions import ValidationError  # noqa: PLC0415

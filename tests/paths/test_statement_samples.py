@@ -40,7 +40,9 @@ class LearningPathSamplesTest(TestCase):
     def produce(self) -> list[dict]:
         """One learner through a two-course path, with fixed event ids and times."""
         support.make_courses(COURSE_A, COURSE_B)
-        connection = LRSConnection(name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com")
+        connection = LRSConnection(
+            name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
+        )
         connection.key, connection.secret = "k", "s"
         connection.save()
         for key in (COURSE_A, COURSE_B):

@@ -22,7 +22,9 @@ from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement
 from xapi_plugin.testing import standin_platform
 course = "course-v1:Org+Solo+2026"
 standin_platform.make_course(course, sections=1, units=1)
-connection = LRSConnection(name="lrs", endpoint="http://127.0.0.1:9/x", contact_email="o@example.com")
+connection = LRSConnection(
+    name="lrs", endpoint="http://127.0.0.1:9/x", contact_email="o@example.com", available_to_all=True
+)
 connection.key, connection.secret = "k", "s"
 connection.save()
 CourseSettings.objects.create(course_key=course, enabled=True, connection=connection)

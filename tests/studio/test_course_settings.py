@@ -15,7 +15,7 @@ from xapi_plugin.studio.course_settings import get_course_settings
 class CourseSettingsValidationTest(TestCase):
     def setUp(self):
         self.connection = LRSConnection.objects.create(
-            name="LRS", endpoint="https://lrs.example.com/xapi", contact_email="a@b.co"
+            name="LRS", endpoint="https://lrs.example.com/xapi", contact_email="a@b.co", available_to_all=True
         )
 
     def _row(self, **fields):

@@ -158,7 +158,7 @@ def test_form_saves_settings(client, users, lrs):
         ({"video_end_percent": "ninety"}, "video_end_percent", "Enter a whole number"),
         ({"video_end_seconds": "-4"}, "video_end_seconds", "greater than or equal to 0"),
         ({"beacon_interval": "hourly"}, "beacon_interval", "Select a valid choice"),
-        ({"lrs": "Somebody else's LRS"}, "lrs", "Select a valid choice"),
+        ({"lrs": "Somebody else's LRS"}, "lrs", "must name an LRS connection available to this course"),
         ({"lrs": ""}, "lrs", '"lrs" is needed when "enabled" is true'),
     ],
 )
@@ -214,6 +214,7 @@ from xapi_plugin.testing import standin_platform
 key = "course-v1:Probe+C+R"
 url = reverse("xapi_plugin:course_settings", args=[key])
 c = LRSConnection(name="Probe LRS", endpoint="http://127.0.0.1:9/x", contact_email="o@example.com")
+c.available_to_all = True
 c.save()
 standin_platform.set_other_course_settings(key, {"xapi": {"enabled": True, "lrs": "Probe LRS"}})
 standin_platform.publish_course(key)

@@ -28,7 +28,9 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from xapi_plugin.models import CourseSettings, LRSConnection
-connection = LRSConnection(name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="ops@example.com")
+connection = LRSConnection(
+    name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="ops@example.com", available_to_all=True
+)
 connection.key, connection.secret = "k", "s"
 connection.save()
 CourseSettings.objects.create(course_key=%(course)r, enabled=True, connection=connection, video_end_percent=90)

@@ -155,10 +155,12 @@ class VideoXapiAside(XBlockAside):
     @XBlockAside.aside_for("student_view")
     def student_view_aside(self, block, context=None) -> Fragment:
         """The live playback script, when the course and this video are tracked; nothing otherwise."""
+        from xapi_plugin.core.constants import StatementFamily  # noqa: PLC0415
+        from xapi_plugin.routing import course_receives, routing_settings  # noqa: PLC0415
         from xapi_plugin.studio import get_course_settings  # noqa: PLC0415
 
-        course = get_course_settings(self.course_key)
-        if course is None or not course.sends_video_statements or not self.tracking_enabled:
+        course = routing_settings(self.course_key, get_course_settings(self.course_key))
+        if not course_receives(self.course_key, StatementFamily.VIDEO, course) or not self.tracking_enabled:
             return Fragment("")
         html = _render(
             "student_view.html",

@@ -5,7 +5,8 @@ on and imports no model, so ``models.py`` can use it while Django loads apps.
 
 Public API: ``encrypt_secret``, ``decrypt_secret``, ``reencrypt_secret``, ``SecretDecryptionError``
 (``crypto.py``, Fernet with ``XAPI_ENCRYPTION_KEYS``), ``validate_endpoint`` and
-``is_loopback_host`` (``endpoints.py``).
+``is_loopback_host`` (``endpoints.py``), ``validate_public_endpoint`` (``public_endpoints.py``: the
+stricter rules for endpoints course teams enter in Studio).
 """
 
 from xapi_plugin.connections.crypto import (
@@ -15,6 +16,7 @@ from xapi_plugin.connections.crypto import (
     reencrypt_secret,
 )
 from xapi_plugin.connections.endpoints import is_loopback_host, validate_endpoint
+from xapi_plugin.connections.public_endpoints import validate_public_endpoint
 
 __all__ = [
     "SecretDecryptionError",
@@ -23,4 +25,5 @@ __all__ = [
     "is_loopback_host",
     "reencrypt_secret",
     "validate_endpoint",
+    "validate_public_endpoint",
 ]

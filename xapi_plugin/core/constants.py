@@ -67,6 +67,32 @@ class ActorMode:
     ]
 
 
+class ConnectionCoverage:
+    """Which courses send to an LRS connection without choosing it (set by operators)."""
+
+    CHOSEN = "chosen"
+    ORGANISATIONS = "organisations"
+    SITE = "site"
+
+    CHOICES = [
+        (CHOSEN, "Only the courses that choose it"),
+        (ORGANISATIONS, "Every course of its organisations, whatever the course chose"),
+        (SITE, "Every course of the site, whatever the course chose"),
+    ]
+    WIDE = (ORGANISATIONS, SITE)
+
+
+class StatementFamily:
+    """What kind of statement a row is, for routing (operators choose families per wide connection)."""
+
+    COURSE = "course"
+    VIDEO = "video"
+    #: Statements other plugins send through ``xapi_plugin.api``.
+    OTHER = "other"
+
+    CHOICES = [(COURSE, "Course statements"), (VIDEO, "Video statements"), (OTHER, "Other plugins' statements")]
+
+
 class BeaconInterval:
     """How often video progress is reported."""
 
@@ -112,6 +138,13 @@ SETTING_DEFAULTS = {
     # Secret salt of the opaque account ids sent in actor mode "account" (and as the email
     # fallback). Set it once to a long random string; changing it changes every learner's id.
     "XAPI_ACTOR_ID_SALT": "",
+    # Course teams' own LRS connections from Studio (#19): off by default; a list of organisations
+    # limits it to their courses; the organisation scope lets a team's LRS serve its whole organisation.
+    "XAPI_COURSE_TEAM_CONNECTIONS": False,
+    "XAPI_COURSE_TEAM_CONNECTION_ORGS": [],
+    "XAPI_COURSE_TEAM_CONNECTION_ORG_SCOPE": False,
+    # Tests only: let course teams' endpoints be on loopback (127.0.0.1), http included.
+    "XAPI_COURSE_TEAM_ALLOW_LOOPBACK": False,
     # Course settings cache lifetime (entries are also dropped on every change).
     "XAPI_SETTINGS_CACHE_TIMEOUT": 300,  # seconds
 }

@@ -9,7 +9,8 @@ both turn a platform signal into course statements the same way:
    row, which records what was last reported, so repeated signals send nothing new;
 3. :func:`course_basis` builds what every statement of the learner and event shares (actor,
    registration, course name and language from the cached outline);
-4. :func:`enqueue` hands the statements to the outbox, in the same transaction as the state.
+4. :func:`enqueue` hands the statements to routing (every LRS that gets them), in the same
+   transaction as the state.
 """
 
 import json
@@ -23,8 +24,9 @@ from django.utils import timezone
 from xapi_plugin import platform
 from xapi_plugin.core import metrics
 from xapi_plugin.core.conf import lms_root_url
-from xapi_plugin.delivery import enqueue_statements
+from xapi_plugin.core.constants import StatementFamily
 from xapi_plugin.privacy import get_learner_identity
+from xapi_plugin.routing import course_receives, queue_statements, routing_settings
 from xapi_plugin.statements import language_tag
 from xapi_plugin.statements.course import CourseBasis
 from xapi_plugin.studio import CourseXapiSettings, get_course_settings
@@ -33,11 +35,16 @@ log = logging.getLogger(__name__)
 
 
 def statement_target(course_key: str, event_name: str, event_id: str) -> CourseXapiSettings | None:
-    """The course's settings when it sends course statements; otherwise None, logged and counted as skipped."""
-    settings = get_course_settings(course_key)
-    if settings is None or not settings.sends_course_statements:
+    """The course's settings when some LRS gets its course statements (its own, or an operator's
+    organisation- or site-wide one); otherwise None, logged and counted as skipped.
+
+    A course without settings of its own gets inactive ones (see ``routing.routing_settings``).
+    """
+    own = get_course_settings(course_key)
+    settings = routing_settings(course_key, own)
+    if not course_receives(course_key, StatementFamily.COURSE, settings):
         metrics.increment(metrics.SKIPPED_EVENTS)
-        reason = "has no xAPI settings" if settings is None else "does not send course statements"
+        reason = "has no xAPI settings" if own is None else "does not send course statements"
         log.info("xapi: skipped %s %s: course %s %s", event_name, event_id, course_key, reason)
         return None
     return settings
@@ -174,5 +181,7 @@ def course_basis(
 
 
 def enqueue(statements: list[dict], settings: CourseXapiSettings, course_key: str, user_id: int) -> int:
-    """Queue the statements on the course's LRS connection; returns how many were new."""
-    return enqueue_statements(statements, connection_id=settings.connection_id, course_key=course_key, user_id=user_id)
+    """Queue the statements to every LRS that gets the course's statements; returns how many rows were new."""
+    return queue_statements(
+        statements, course_key=course_key, user_id=user_id, family=StatementFamily.COURSE, settings=settings
+    )

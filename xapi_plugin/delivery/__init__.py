@@ -3,7 +3,7 @@ as the LRS sees it.
 
 Public API:
 
-* ``enqueue_statements(statements, *, connection_id, course_key, user_id) -> int``: store
+* ``enqueue_statements(statements, *, connection_id, course_key, user_id, source='') -> int``: store
   statements in the caller's transaction; delivery is queued when it commits (``outbox.py``).
 * ``schedule_delivery(connection_id)``: queue the Celery delivery task.
 * ``deliver_due(connection_id, limit=None, *, time_budget=None, on_batch=None) -> DeliveryReport``:

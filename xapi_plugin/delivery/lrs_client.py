@@ -248,8 +248,28 @@ class LRSClient:
                 response.close()
         return response
 
+    def _refused_by_public_rules(self) -> Answer | None:
+        """A course team's connection (Studio, #19) is checked again before each request: its host may
+        have been pointed at a private address since it was saved."""
+        if not getattr(self.connection, "course_team_course", ""):
+            return None
+        from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+        from xapi_plugin.connections import validate_public_endpoint  # noqa: PLC0415
+
+        try:
+            validate_public_endpoint(self.connection.endpoint)
+            if self.connection.auth_type == AuthType.OAUTH_CLIENT_CREDENTIALS:
+                validate_public_endpoint(self.connection.token_url, what="The token URL")
+        except ValidationError as error:
+            return Answer(Outcome.HOLD, ConnectionStatus.CANT_CONNECT, None, " ".join(error.messages))
+        return None
+
     def post_statements(self, payloads: list[str]) -> Answer:
         """POST the stored statement bytes as one JSON array; never raises for network or HTTP errors."""
+        refused = self._refused_by_public_rules()
+        if refused is not None:
+            return refused
         body = ("[" + ",".join(payloads) + "]").encode("utf-8")
         try:
             response = self._request(
@@ -267,6 +287,9 @@ class LRSClient:
         Returns ``(check name, passed, detail)`` triples; never raises.
         """
         results = []
+        refused = self._refused_by_public_rules()
+        if refused is not None:
+            return [("reachable", False, refused.detail)]
         try:
             about = self.session.get(self.endpoint + "/about", timeout=self.timeout, allow_redirects=False)
             if about.status_code == 200:

@@ -35,6 +35,7 @@ _COLUMNS = (
     "user_id",
     "statement_id",
     "verb",
+    "source",
     "payload",
     "state",
     "attempts",
@@ -63,13 +64,15 @@ def _insert_sql(alias: str, vendor: str, rows: int) -> str:
 
 
 def enqueue_statements(
-    statements: list[dict], *, connection_id: int, course_key: str, user_id: int | None
+    statements: list[dict], *, connection_id: int, course_key: str, user_id: int | None, source: str = ""
 ) -> int:
     """Store statements for delivery; returns how many were new.
 
     A statement whose id is already in this connection's outbox is skipped (replaying an event
     queues nothing new): one ``INSERT ... IGNORE`` against the unique (connection, statement id)
-    constraint, no read first. The delivery task is queued when the surrounding transaction
+    constraint, no read first. ``source`` is recorded on each row (``course``, ``video`` or
+    the plugin that sent it). Producers go through ``xapi_plugin.routing.queue_statements``,
+    which calls this once per connection. The delivery task is queued when the surrounding transaction
     commits (at once in autocommit).
     """
     from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
@@ -91,7 +94,8 @@ def enqueue_statements(
             str(course_key),
             user_id,
             id_field.get_db_prep_value(uuid.UUID(statement["id"]), database),
-            VERB_DISPLAY.get(statement["verb"]["id"], "")[:64],
+            _short_verb(statement["verb"]["id"]),
+            source[:64],
             serialise_statement(statement),
             OutboxState.PENDING,
             0,
@@ -105,6 +109,11 @@ def enqueue_statements(
     if inserted:
         transaction.on_commit(lambda: _schedule_delivery(connection_id), using=alias)
     return max(inserted, 0)
+
+
+def _short_verb(verb_id: str) -> str:
+    """The verb's short name for counts: ours from the vocabulary, another plugin's from its IRI's end."""
+    return (VERB_DISPLAY.get(verb_id) or verb_id.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1])[:64]
 
 
 def _schedule_delivery(connection_id: int) -> None:

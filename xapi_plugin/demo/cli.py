@@ -165,7 +165,9 @@ def _set_up_course(endpoint: str, auth: tuple[str, str]):
     from xapi_plugin.models import CourseSettings, LRSConnection  # noqa: PLC0415
     from xapi_plugin.testing import standin_platform  # noqa: PLC0415
 
-    connection_row = LRSConnection(name="Demo LRS", endpoint=endpoint, contact_email="ops@demo.example")
+    connection_row = LRSConnection(
+        name="Demo LRS", endpoint=endpoint, contact_email="ops@demo.example", available_to_all=True
+    )
     connection_row.key, connection_row.secret = auth
     connection_row.full_clean()
     connection_row.save()

@@ -32,6 +32,7 @@ from xapi_plugin.delivery import enqueue_statements
 from xapi_plugin.paths.routing import PathTarget, path_target
 from xapi_plugin.platform import LearningPathInfo
 from xapi_plugin.privacy import get_learner_identity
+from xapi_plugin.routing import LearnerAgents
 from xapi_plugin.statements import deterministic_uuid, language_tag, statement_id
 from xapi_plugin.statements import paths as path_statements
 from xapi_plugin.statements.vocabulary import (
@@ -154,8 +155,14 @@ def _target_or_none(path: LearningPathInfo, reason: str) -> PathTarget | None:
 
 
 def _send(statements: list[dict], target: PathTarget, path_key: str, user_id: int) -> None:
+    own_modes = dict(target.connection_actor_modes)
+    agents = LearnerAgents(user_id)
     for connection_id in target.connection_ids:
-        enqueue_statements(statements, connection_id=connection_id, course_key=path_key, user_id=user_id)
+        mode = own_modes.get(connection_id)
+        rows = statements
+        if mode is not None and mode != target.actor_mode:
+            rows = [{**statement, "actor": agents.agent(mode, statement.get("actor"))} for statement in statements]
+        enqueue_statements(rows, connection_id=connection_id, course_key=path_key, user_id=user_id)
 
 
 def completed_milestone_id(user_id: int, path_key: str) -> str:

@@ -9,15 +9,18 @@ The rule (docs/_incoming/18-operators.md):
    Learners are named by LMS account (no personal data) if any of those courses does so, else by
    email: a connection never gets a learner's email for a path when one of its courses hides it.
 
-:func:`connections_for_path` is the one place that reads course routing (today one connection per
-course, ``get_course_settings(course_key).connection_id``), so a change of course routing changes
-only its inside.
+:func:`connections_for_path` is the one place that reads course routing: the destinations
+``xapi_plugin.routing`` gives each course's course statements (its own connection and the
+organisation- and site-wide connections covering it), so scopes and wide connections apply to paths
+as they do to courses. A wide connection with its own actor mode gets the path's statements in that
+mode.
 """
 
 from dataclasses import dataclass
 
-from xapi_plugin.core.constants import ActorMode
+from xapi_plugin.core.constants import ActorMode, StatementFamily
 from xapi_plugin.platform import LearningPathInfo
+from xapi_plugin.routing import destinations
 from xapi_plugin.studio import get_course_settings
 
 
@@ -27,6 +30,8 @@ class PathTarget:
 
     connection_ids: tuple[int, ...]
     actor_mode: str
+    #: Connection id -> the actor mode an operator set for that connection (None: the path's own).
+    connection_actor_modes: tuple[tuple[int, str | None], ...] = ()
 
 
 def _override(path_key: str):
@@ -49,11 +54,15 @@ def connections_for_path(path: LearningPathInfo) -> list[int]:
     override = _override(path.key)
     if override is not None:
         return [override.connection_id]
-    ids: list[int] = []
-    for course in _course_settings_sending(path):
-        if course.connection_id not in ids:
-            ids.append(course.connection_id)
-    return ids
+    return [connection_id for connection_id, _mode in _destinations(path)]
+
+
+def _destinations(path: LearningPathInfo) -> list[tuple[int, str | None]]:
+    found: dict[int, str | None] = {}
+    for course_key in path.course_keys:
+        for destination in destinations(course_key, StatementFamily.COURSE, get_course_settings(course_key)):
+            found.setdefault(destination.connection_id, destination.actor_mode)
+    return list(found.items())
 
 
 def path_target(path: LearningPathInfo) -> PathTarget:
@@ -63,4 +72,5 @@ def path_target(path: LearningPathInfo) -> PathTarget:
         return PathTarget((override.connection_id,), override.actor_mode)
     courses = _course_settings_sending(path)
     mode = ActorMode.ACCOUNT if any(c.actor_mode == ActorMode.ACCOUNT for c in courses) else ActorMode.EMAIL
-    return PathTarget(tuple(connections_for_path(path)), mode)
+    wanted = _destinations(path)
+    return PathTarget(tuple(connection_id for connection_id, _ in wanted), mode, tuple(wanted))

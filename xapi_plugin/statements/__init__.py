@@ -8,7 +8,8 @@ tags and IRIs.
 Public API: the modules ``vocabulary``, ``course``, ``video`` and ``paths`` (learning paths), and ``build_agent``,
 ``opaque_account_name``, ``is_valid_email``, ``block_activity_id``, ``course_activity``,
 ``build_context``, ``build_statement``, ``CourseBasis``, ``VideoTarget``, ``build_video_statement``,
-``language_tag``, ``deterministic_uuid``, ``deterministic_uuid4_shaped``, ``statement_id``.
+``language_tag``, ``deterministic_uuid``, ``deterministic_uuid4_shaped``, ``statement_id``,
+``statement_problems`` (a structural xAPI 1.0.3 check, ``validation``).
 """
 
 from xapi_plugin.core.lazy import lazy_exports
@@ -32,6 +33,7 @@ _EXPORTS = {
     "deterministic_uuid": "ids",
     "deterministic_uuid4_shaped": "ids",
     "statement_id": "ids",
+    "statement_problems": "validation",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

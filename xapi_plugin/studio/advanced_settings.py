@@ -23,6 +23,7 @@ from django.db import transaction
 
 from xapi_plugin import platform
 from xapi_plugin.core.constants import ActorMode, BeaconInterval
+from xapi_plugin.routing import usable_connection_names
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,10 @@ def _quoted(value) -> str:
 
 
 def validate_xapi_entry(entry, connection_names: Collection[str]) -> ValidatedEntry:
-    """Check an ``xapi`` entry; ``connection_names`` are the LRS connections operators defined.
+    """Check an ``xapi`` entry; ``connection_names`` are the LRS connections this course may use.
+
+    Only those names ever appear in a message: a name outside them is refused in the same words
+    whether or not such a connection exists elsewhere on the site.
 
     Keys left out take the defaults in :data:`ENTRY_DEFAULTS`, so the entry alone decides the
     settings. Each problem names the key and says what values are allowed.
@@ -126,7 +130,11 @@ def validate_xapi_entry(entry, connection_names: Collection[str]) -> ValidatedEn
     if lrs is not None and not isinstance(lrs, str):
         refuse("lrs", f'"lrs" must be the name of an LRS connection in quotes. Available: {available}.')
     elif isinstance(lrs, str) and lrs not in connection_names:
-        refuse("lrs", f'"lrs" must name an LRS connection: {_quoted(lrs)} does not exist. Available: {available}.')
+        refuse(
+            "lrs",
+            f'"lrs" must name an LRS connection available to this course: {_quoted(lrs)} is not one. '
+            f"Available: {available}.",
+        )
     elif values["enabled"] is True and not lrs:
         refuse("lrs", f'"lrs" is needed when "enabled" is true: name the LRS to send to. Available: {available}.')
 
@@ -159,11 +167,9 @@ def validate_xapi_entry(entry, connection_names: Collection[str]) -> ValidatedEn
     return ValidatedEntry(values=values)
 
 
-def connection_names() -> list[str]:
-    """Names of the LRS connections course staff may choose from."""
-    from xapi_plugin.models import LRSConnection  # noqa: PLC0415
-
-    return list(LRSConnection.objects.order_by("name").values_list("name", flat=True))
+def connection_names(course_key) -> list[str]:
+    """Names of the LRS connections course staff of ``course_key`` may choose from (the operator's scopes)."""
+    return usable_connection_names(course_key)
 
 
 def apply_course_values(course_key: str, values: Mapping):
@@ -220,7 +226,7 @@ def sync_course_settings(course_key) -> SyncResult:
     if XAPI_ENTRY not in other:
         _clear_stale_problem(course_key)
         return SyncResult(course_key, "absent")
-    checked = validate_xapi_entry(other[XAPI_ENTRY], connection_names())
+    checked = validate_xapi_entry(other[XAPI_ENTRY], connection_names(course_key))
     if not checked.valid:
         message = f'Advanced Settings, "{XAPI_ENTRY}" entry: ' + checked.message
         record_refusal(course_key, message)

@@ -11,6 +11,8 @@ import hashlib
 from django.core.cache import cache
 
 from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.constants import StatementFamily
+from xapi_plugin.routing import course_receives
 from xapi_plugin.studio import CourseXapiSettings
 from xapi_plugin.video.viewing import VideoSettings
 
@@ -48,14 +50,16 @@ def invalidate_video_override(video_key: str) -> None:
 def resolve_video_settings(course_settings: CourseXapiSettings, video_key: str) -> VideoSettings:
     """The settings in force for ``video_key``: the course's, changed by the video's override if any.
 
-    An override can only switch tracking off (never on for a course that sends no video
-    statements) and replace either completion threshold; an empty threshold keeps the course's.
+    An override can only switch tracking off (never on for a course whose video statements no LRS
+    gets: neither its own connection nor an operator's organisation- or site-wide one) and replace
+    either completion threshold; an empty threshold keeps the course's.
     """
     override = get_video_override(video_key) or {}
     end_percent = override.get("video_end_percent")
     end_seconds = override.get("video_end_seconds")
     return VideoSettings(
-        tracking_enabled=course_settings.sends_video_statements and override.get("tracking_enabled", True),
+        tracking_enabled=course_receives(course_settings.course_key, StatementFamily.VIDEO, course_settings)
+        and override.get("tracking_enabled", True),
         end_percent=course_settings.video_end_percent if end_percent is None else end_percent,
         end_seconds=course_settings.video_end_seconds if end_seconds is None else end_seconds,
         beacon_interval=course_settings.beacon_interval,

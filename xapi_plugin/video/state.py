@@ -25,8 +25,9 @@ from django.utils import timezone
 from xapi_plugin import platform
 from xapi_plugin.core import metrics
 from xapi_plugin.core.conf import lms_root_url
-from xapi_plugin.delivery import enqueue_statements
+from xapi_plugin.core.constants import StatementFamily
 from xapi_plugin.privacy import LearnerIdentity, LearnerRetired, get_learner_identity
+from xapi_plugin.routing import course_receives, queue_statements, routing_settings
 from xapi_plugin.statements import block_activity_id, course_activity, language_tag
 from xapi_plugin.statements.video import VideoTarget, build_video_statement
 from xapi_plugin.studio import CourseXapiSettings, get_course_settings
@@ -66,6 +67,13 @@ def course_settings_for(course_key: str) -> CourseXapiSettings | None:
         master = "course-v1:" + course_key.split(":", 1)[1].split("+ccx@", 1)[0]
         settings = get_course_settings(master)
     return settings
+
+
+def video_routing_settings(course_key: str) -> CourseXapiSettings | None:
+    """The settings to build the course's video statements with, or None when no LRS gets them
+    (neither the course's own connection nor an operator's organisation- or site-wide one)."""
+    settings = routing_settings(course_key, course_settings_for(course_key))
+    return settings if course_receives(course_key, StatementFamily.VIDEO, settings) else None
 
 
 def to_viewing(row) -> Viewing:
@@ -183,8 +191,8 @@ def _queue_intents(
     if intents:
         target = video_target(video_key, video_name, course_key, identity.agent, registration)
         statements = [build_video_statement(intent, target) for intent in intents]
-    queued = enqueue_statements(
-        statements, connection_id=course_settings.connection_id, course_key=course_key, user_id=user_id
+    queued = queue_statements(
+        statements, course_key=course_key, user_id=user_id, family=StatementFamily.VIDEO, settings=course_settings
     )
     return ObservationOutcome(statements, queued)
 
@@ -196,8 +204,8 @@ def record_player_observation(obs: Observation) -> ObservationOutcome:
     live-playback handler feed the same state. Does nothing (and stores nothing) when the
     course does not send video statements or the video's tracking is off.
     """
-    course_settings = course_settings_for(obs.course_key)
-    if course_settings is None or not course_settings.sends_video_statements:
+    course_settings = video_routing_settings(obs.course_key)
+    if course_settings is None:
         return ObservationOutcome([], 0)
     settings = resolve_video_settings(course_settings, obs.video_key)
     if not settings.tracking_enabled:
@@ -260,9 +268,9 @@ class _IdleCloser:
     def settings_for(self, course_key: str, video_key: str) -> tuple[CourseXapiSettings, VideoSettings] | None:
         """The course's and the video's settings, or None when the video sends no statements now."""
         if course_key not in self.course_settings:
-            self.course_settings[course_key] = course_settings_for(course_key)
+            self.course_settings[course_key] = video_routing_settings(course_key)
         course_settings = self.course_settings[course_key]
-        if course_settings is None or not course_settings.sends_video_statements:
+        if course_settings is None:
             return None
         if (course_key, video_key) not in self.video_settings:
             self.video_settings[course_key, video_key] = resolve_video_settings(course_settings, video_key)
