@@ -37,7 +37,10 @@ setup(
             "ddt>=1.7",
             "redis>=5",
             "PyMySQL>=1.1",
-            "ralph-malph==5.1.0",  # independent xAPI / Video Profile validator (pydantic models)
+            # Independent xAPI validator (pydantic models) and a real LRS for the tests
+            # (the extras miss requests).
+            "ralph-malph[cli,lrs]==5.1.0",
+            "requests>=2.31",
             "selenium>=4.20",
             "ruff>=0.6",
             "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)

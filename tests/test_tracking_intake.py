@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import ddt
 import pytest
@@ -10,9 +9,10 @@ from django.test import SimpleTestCase
 
 from xapi_plugin import metrics, tracking
 from xapi_plugin.testing.events import send_tracking_event_emitted
+from xapi_plugin.testing.video_profile import find_shared
 from xapi_plugin.tracking import MalformedEvent, XapiTrackingBackend, normalise_event
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "tracking-events"
+FIXTURES = find_shared("fixtures/tracking-events")
 
 
 def fixture(name: str) -> dict:

@@ -59,6 +59,7 @@ EXT_VIDEO_PLAYED_SEGMENTS = "https://w3id.org/xapi/video/extensions/played-segme
 EXT_VIDEO_LENGTH = "https://w3id.org/xapi/video/extensions/length"
 EXT_VIDEO_COMPLETION_THRESHOLD = "https://w3id.org/xapi/video/extensions/completion-threshold"
 EXT_VIDEO_SESSION_ID = "https://w3id.org/xapi/video/extensions/session-id"
+# The IRI the profile's closed-captioning template names (its concept is ".../cc-subtitle-enabled").
 EXT_VIDEO_CC_ENABLED = "https://w3id.org/xapi/video/extensions/cc-enabled"
 EXT_VIDEO_CC_SUBTITLE_LANG = "https://w3id.org/xapi/video/extensions/cc-subtitle-lang"
 EXT_VIDEO_SPEED = "https://w3id.org/xapi/video/extensions/speed"
@@ -69,7 +70,5 @@ EXT_PATH_SOURCE_EVENT_ID = "/xapi/extensions/source-event-id"
 EXT_PATH_LETTER_GRADE = "/xapi/extensions/letter-grade"
 EXT_PATH_CERTIFICATE_MODE = "/xapi/extensions/certificate-mode"
 EXT_PATH_ENROLLMENT_MODE = "/xapi/extensions/enrollment-mode"
-# Whether the video's transcript panel is shown (the Video Profile only names captions).
-EXT_PATH_VIDEO_TRANSCRIPT_ENABLED = "/xapi/extensions/video/transcript-enabled"
 
 PLATFORM = "Open edX"
