@@ -21,6 +21,7 @@ from tests.studio import xblock_host
 from xapi_plugin.delivery import outbox
 from xapi_plugin.models import OutboxStatement, VideoViewingState
 from xapi_plugin.testing import standin_platform
+from xapi_plugin.testing.validation import assert_video_sessions
 from xblocks import video_aside as aside_module
 
 VIDEO = "block-v1:edX+DemoX+Demo_Course+type@video+block@intro"
@@ -146,6 +147,7 @@ def test_real_browser_beacons_completion_and_studio_page(
     assert verbs[:2] == ["initialized", "played"], verbs
     assert verbs[-1] == "terminated" and verbs.count("completed") == 1, verbs
     payloads = [json.loads(row.payload) for row in rows]
+    assert assert_video_sessions(payloads) == 1  # templates and primary pattern (JSON-LD), Ralph's models
     beacons = [p["result"]["extensions"][EXT + "progress"] for p in payloads if p["verb"]["id"].endswith("progressed")]
     state = VideoViewingState.objects.get(user_id=learner.pk, video_key=VIDEO)
     assert beacons == pytest.approx([0.25, 0.5, 0.75, 1.0], abs=0.02), (beacons, state.segments)
