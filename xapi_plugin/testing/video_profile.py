@@ -399,13 +399,21 @@ def session_failures(statements: list[dict], profile: Profile | None = None) -> 
 
 
 def sessions_of(statements: list[dict]) -> dict[str, list[dict]]:
-    """Statements that declare the profile, by session id, each session in timestamp order (stable)."""
+    """Statements that declare the profile, by session id, each session in timestamp order (ties: see below)."""
     sessions: dict[str, list[dict]] = {}
     for statement in statements:
         if declares_profile(statement):
             session = ((statement.get("context") or {}).get("extensions") or {}).get(_SESSION, "")
             sessions.setdefault(session, []).append(statement)
-    return {key: sorted(group, key=_when) for key, group in sessions.items()}
+    return {
+        key: sorted(group, key=lambda s: (_when(s), _TIE_RANK.get(s.get("verb", {}).get("id"), 1)))
+        for key, group in sessions.items()
+    }
+
+
+# Statements of one timestamp have no order of their own (an LRS returns them newest stored
+# first): ties are put in the order the pattern expects, so only a real inversion is reported.
+_TIE_RANK = {"http://adlnet.gov/expapi/verbs/initialized": 0, "http://adlnet.gov/expapi/verbs/terminated": 2}
 
 
 def _when(statement: dict) -> datetime:
@@ -446,3 +454,37 @@ def _prefix_failures(statements: list[dict], profile: Profile) -> list[str]:
     if middle in profile.patterns and len(statements) not in _pattern_ends(profile, middle, matched, 1):
         return ["an open session has a statement outside the profile's middle templates after initialized"]
     return []
+
+
+@dataclass(frozen=True)
+class ProfileReport:
+    """How a set of statements fares against the profile: counts and the first problems."""
+
+    declaring: int  # statements that declare the profile
+    matching: int  # ... of which match a template
+    sessions: int
+    following: int  # sessions that follow the primary pattern (and carry their threshold)
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.declaring == self.matching and self.sessions == self.following
+
+
+def profile_report(statements: list[dict], profile: Profile | None = None) -> ProfileReport:
+    """Check every statement declaring the profile and every session (as closed ones) without raising."""
+    profile = profile or load_profile()
+    declaring = [statement for statement in statements if declares_profile(statement)]
+    problems = []
+    matching = 0
+    for statement in declaring:
+        failures = statement_failures(statement, profile)
+        matching += not failures
+        problems.extend(f"{statement.get('id')}: {failure}" for failure in failures)
+    sessions = sessions_of(statements)
+    following = 0
+    for session_id, group in sessions.items():
+        failures = session_failures(group, profile)
+        following += not failures
+        problems.extend(f"session {session_id}: {failure}" for failure in failures)
+    return ProfileReport(len(declaring), matching, len(sessions), following, tuple(dict.fromkeys(problems)))
