@@ -5,10 +5,13 @@ Ralph differs from Learning Locker's service where it matters (docs/operators.md
 whole. Each test reads back from Ralph that every expected id arrived exactly once.
 """
 
+import io
+import json
 import time
 from collections import Counter
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -137,3 +140,16 @@ def test_refused_statement_in_a_batch_the_rest_delivered(make_connection, enqueu
     )
     assert deliver_due(connection.pk).delivered == 39
     assert_ralph_holds_once(ralph, [s["id"] for i, s in enumerate(statements) if i != 23], before)
+
+
+@override_settings(**FAST)
+def test_xapi_status_check_uses_the_same_check(make_connection, ralph):
+    make_connection(name="Ralph", endpoint=ralph.endpoint, key=ralph.key, secret=ralph.secret)
+    make_connection(name="Nothing there", endpoint="http://127.0.0.1:9/xAPI")
+    out = io.StringIO()
+    call_command("xapi_status", "--check", "--json", stdout=out)
+    checks = {row["name"]: row["check"] for row in json.loads(out.getvalue())["connections"]}
+    assert checks["Ralph"]["passed"] and "no /about (GET /about: 404)" in checks["Ralph"]["detail"]
+    assert not checks["Nothing there"]["passed"] and "reachable: FAILED" in checks["Nothing there"]["detail"]
+    call_command("xapi_status", "--check", stdout=(out := io.StringIO()))
+    assert "check: passed: reachable: ok" in out.getvalue() and ralph.secret not in out.getvalue()
