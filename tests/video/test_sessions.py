@@ -19,6 +19,7 @@ from tests.video.conftest import (
     verbs,
 )
 from xapi_plugin.constants import BeaconInterval
+from xapi_plugin.testing.validation import assert_video_sessions
 
 L = 195  # the demo course's video length (s)
 HOURS = 3600
@@ -184,6 +185,9 @@ class ScriptedSessionTest(TestCase):
         # Progress with 3 decimals, rounded down (never claims more than was watched).
         self.assertEqual(result_ext(last_with_segments, "progress"), math.floor(progress * 1000 + 1e-6) / 1000)
         self.assertLessEqual(verbs(statements).count("completed"), 1)
+        if name == "two_sessions":
+            # The new page load closed the first session with terminated: both follow the pattern.
+            assert assert_video_sessions(statements) == 2
         if name == "mobile_app_events":
             # Statements after the speed change carry the new speed; those before do not.
             speeds = [context_ext(s, "speed") for s in statements]
