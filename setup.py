@@ -37,9 +37,10 @@ setup(
             "ddt>=1.7",
             "redis>=5",
             "PyMySQL>=1.1",
-            # Independent xAPI validator (pydantic models) and a real LRS for the tests
-            # (the extras miss requests).
-            "ralph-malph[cli,lrs]==5.1.0",
+            # Independent xAPI validator (pydantic models). Ralph's server (its cli and lrs extras)
+            # pins click<8.2.1, which would hold Celery back at 5.6: xapi_plugin.testing.ralph_lrs
+            # installs it into a venv of its own (make ralph).
+            "ralph-malph==5.1.0",
             "requests>=2.31",
             "selenium>=4.20",
             "ruff>=0.6",

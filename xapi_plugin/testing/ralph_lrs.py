@@ -1,12 +1,14 @@
 """A real Ralph LRS (``ralph-malph[cli,lrs]`` 5.1) on 127.0.0.1 for tests and the demo.
 
-Ralph is the LRS Open edX's analytics stack (Aspects) runs. Only its filesystem backend works
-without a database server, and Ralph 5.1's has defects a launcher has to work around
-(``shared/real-components.md``):
+Ralph is the LRS Open edX's analytics stack (Aspects) runs. Its server is installed from PyPI
+into a venv of its own (``XAPI_RALPH_DIR``, default ``~/.cache/xapi-plugin/ralph``; ``make
+ralph``): its ``cli`` extra pins ``click<8.2.1``, which in the plugin's venv would hold Celery
+back at 5.6. Only its filesystem backend works without a database server, and Ralph 5.1's has
+defects a launcher has to work around (``shared/real-components.md``):
 
 * after the first stored statement every further write answers 500: the backend creates its
-  file with the operation type ``create``, which refuses an existing file. The server here runs
-  with the backend's ``default_operation_type`` set to ``append``.
+  file with the operation type ``create``, which refuses an existing file. The server here
+  (``serve_ralph.py``) runs with the backend's ``default_operation_type`` set to ``append``.
 * ``ralph runserver`` starts uvicorn with auto-reload (three processes watching the folder):
   here one uvicorn process, no reload, bound to 127.0.0.1.
 * Ralph reads a ``.env`` in its working directory: it runs from a fresh directory of its own,
@@ -28,15 +30,31 @@ import requests
 
 from xapi_plugin.testing.local_lrs import XAPI_HEADERS, fetch_statements, free_port
 
+RALPH_REQUIREMENTS = ["ralph-malph[cli,lrs]==5.1.0", "requests>=2.31"]  # the extras miss requests
+_SERVER = Path(__file__).with_name("serve_ralph.py")
 
-def _serve(host: str, port: int) -> None:
-    """Run in the child process: Ralph's API with the filesystem backend appending to its file."""
-    import uvicorn  # noqa: PLC0415
-    from ralph.backends.data.base import BaseOperationType  # noqa: PLC0415
-    from ralph.backends.lrs.fs import FSLRSBackend  # noqa: PLC0415
 
-    FSLRSBackend.default_operation_type = BaseOperationType.APPEND
-    uvicorn.run("ralph.api:app", host=host, port=port, reload=False, workers=1, log_level="warning")
+def ralph_venv_dir() -> Path:
+    """Where Ralph's own venv lives (made on first use)."""
+    return Path(os.environ.get("XAPI_RALPH_DIR") or Path.home() / ".cache" / "xapi-plugin" / "ralph")
+
+
+def ensure_ralph_installed() -> Path:
+    """Make Ralph's venv and install Ralph's server into it unless it is there; return its Python."""
+    target = ralph_venv_dir()
+    python = target / "bin" / "python"
+    marker = target / "installed.txt"
+    wanted = "\n".join(RALPH_REQUIREMENTS)
+    if python.exists() and marker.exists() and marker.read_text() == wanted:
+        return python
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(target)], check=True, timeout=300)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *RALPH_REQUIREMENTS],
+        check=True,
+        timeout=1200,
+    )
+    marker.write_text(wanted)
+    return python
 
 
 class RalphLRS:
@@ -49,6 +67,7 @@ class RalphLRS:
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
         self._workdir: tempfile.TemporaryDirectory | None = None
+        self._python: Path | None = None
 
     @property
     def endpoint(self) -> str:
@@ -74,9 +93,7 @@ class RalphLRS:
         """A user allowed everything (scope ``all``), written to this server's users file."""
         subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "ralph",
+                str(self._python.with_name("ralph")),
                 "auth",
                 "-u",
                 username,
@@ -96,14 +113,14 @@ class RalphLRS:
         )
 
     def start(self, timeout: float = 60.0) -> "RalphLRS":
+        self._python = ensure_ralph_installed()
         self._workdir = tempfile.TemporaryDirectory(prefix="xapi-ralph-")
         home = Path(self._workdir.name)
         for folder in ("app", "statements"):
             (home / folder).mkdir()
         self.add_user(self.key, self.secret)
-        code = f"from xapi_plugin.testing.ralph_lrs import _serve; _serve('127.0.0.1', {self.port})"
         self.process = subprocess.Popen(
-            [sys.executable, "-c", code],
+            [str(self._python), str(_SERVER), "127.0.0.1", str(self.port)],
             cwd=home,
             env=self._env(),
             stdout=subprocess.DEVNULL,
