@@ -10,6 +10,9 @@ Public entry points:
   The report has ``delivered``, ``rejected``, ``retried``, ``held``, ``expired``, ``batches``,
   ``requests`` and ``stopped`` (why it ended: ``done``, ``limit``, ``failing``, ``backing off``...).
 * ``tasks.sweep`` / ``tasks.sweep_now()``: the periodic safety net (Celery beat).
+* ``LRSClient(connection).check()`` with ``check_passed(checks)`` / ``check_summary(checks)``: the
+  one connection check (``/about`` when the LRS has it, else an authenticated
+  ``GET statements?limit=1``) of the admin, the idle probe, ``xapi_status --check`` and the demo.
 
 Modules: ``lrs_client`` (HTTP, auth, answer classification), ``claims`` (leasing rows safely
 across workers), ``outcomes`` (batch splitting, recording results), ``status`` (connection
@@ -23,4 +26,8 @@ def __getattr__(name):
         from xapi_plugin.delivery import runner  # noqa: PLC0415
 
         return getattr(runner, name)
+    if name in ("LRSClient", "check_passed", "check_summary"):
+        from xapi_plugin.delivery import lrs_client  # noqa: PLC0415
+
+        return getattr(lrs_client, name)
     raise AttributeError(name)

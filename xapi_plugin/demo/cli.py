@@ -108,7 +108,7 @@ def run(args) -> int:
             lrs = LocalLRS().start()
             endpoint, auth = lrs.endpoint, (args.lrs_key, args.lrs_secret)
             _print(f"LRS: {endpoint} (Learning Locker statement service, in memory)")
-        from xapi_plugin.delivery.lrs_client import check_passed, check_summary  # noqa: PLC0415
+        from xapi_plugin.delivery import check_passed, check_summary  # noqa: PLC0415
 
         checks = _check_lrs(endpoint, auth)
         if not check_passed(checks):
@@ -153,7 +153,7 @@ def run(args) -> int:
 
 def _check_lrs(endpoint: str, auth: tuple[str, str]) -> list[tuple[str, bool, str]]:
     """The connection check the admin and the delivery probe use, on a connection not saved yet."""
-    from xapi_plugin.delivery.lrs_client import LRSClient  # noqa: PLC0415
+    from xapi_plugin.delivery import LRSClient  # noqa: PLC0415
     from xapi_plugin.models import LRSConnection  # noqa: PLC0415
 
     connection = LRSConnection(name="Demo LRS (check)", endpoint=endpoint)

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from xapi_plugin.delivery.lrs_client import LRSClient, check_passed, check_summary
+from xapi_plugin.delivery import LRSClient, check_passed, check_summary
 from xapi_plugin.delivery.status import outbox_summary
 from xapi_plugin.metrics import read_counters
 from xapi_plugin.models import LRSConnection
