@@ -6,8 +6,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export XAPI_LRS_DIR ?= $(CURDIR)/.lrs
+export XAPI_RALPH_DIR ?= $(CURDIR)/.ralph
 
-.PHONY: demo test quality pii_check system-deps demo-system-deps venv demo-venv lrs demo-lrs clean
+.PHONY: demo test quality pii_check system-deps demo-system-deps venv demo-venv lrs demo-lrs ralph clean
 
 $(PY):
 	@PY312="$$(command -v python3.12 >/dev/null 2>&1 && PYENV_VERSION=3.12.1 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null)"; \
@@ -37,6 +38,10 @@ lrs: venv
 demo-lrs: demo-venv
 	$(LRS_INSTALL)
 
+# Ralph's LRS server in a venv of its own (its cli extra pins click below what Celery 5.7 needs).
+ralph: venv
+	$(PY) -c 'from xapi_plugin.testing.ralph_lrs import ensure_ralph_installed; print("Ralph in", ensure_ralph_installed())'
+
 quality: venv
 	$(VENV)/bin/ruff check .
 
@@ -45,11 +50,11 @@ pii_check: venv
 	DJANGO_SETTINGS_MODULE=tests.host.lms_settings $(VENV)/bin/code_annotations django_find_annotations \
 		--config_file .pii_annotations.yml --app_name xapi_plugin --lint --report --coverage
 
-test: system-deps venv lrs quality pii_check
+test: system-deps venv lrs ralph quality pii_check
 	$(VENV)/bin/pytest
 
 demo: demo-system-deps demo-venv demo-lrs
 	$(VENV)/bin/xapi-demo $(DEMO_ARGS)
 
 clean:
-	rm -rf $(VENV) .lrs .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .lrs .ralph .pytest_cache .ruff_cache *.egg-info

@@ -38,7 +38,11 @@ setup(
             "ddt>=1.7",
             "redis>=5",
             "PyMySQL>=1.1",
-            "ralph-malph==5.1.0",  # independent xAPI / Video Profile validator (pydantic models)
+            # Independent xAPI validator (pydantic models). Ralph's server (its cli and lrs extras)
+            # pins click<8.2.1, which would hold Celery back at 5.6: xapi_plugin.testing.ralph_lrs
+            # installs it into a venv of its own (make ralph).
+            "ralph-malph==5.1.0",
+            "requests>=2.31",
             "selenium>=4.20",
             "ruff>=0.6",
             "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)

@@ -184,14 +184,14 @@ class LRSConnectionAdmin(admin.ModelAdmin):
             # The operator may have fixed what failed: probe at once instead of after the backoff.
             _probe_soon(obj)
 
-    @admin.action(description="Test connection (GET /about, then an authenticated GET /statements)")
+    @admin.action(description="Test connection (GET /about if the LRS has it, an authenticated GET /statements)")
     def test_connection(self, request, queryset):
-        from xapi_plugin.delivery import LRSClient  # noqa: PLC0415
+        from xapi_plugin.delivery import LRSClient, check_passed, check_summary  # noqa: PLC0415
 
         for connection in queryset:
             checks = LRSClient(connection).check()
-            passed = all(ok for _, ok, _ in checks) and len(checks) == 2
-            summary = "; ".join(f"{name}: {'ok' if ok else 'FAILED'} ({detail})" for name, ok, detail in checks)
+            passed = check_passed(checks)
+            summary = check_summary(checks)
             level = messages.SUCCESS if passed else messages.ERROR
             self.message_user(request, f"{connection.name}: {summary}", level)
             if passed and connection.consecutive_failures:

@@ -22,6 +22,7 @@ from xapi_plugin.aside import video_aside as aside_module
 from xapi_plugin.delivery import outbox
 from xapi_plugin.models import OutboxStatement, VideoViewingState
 from xapi_plugin.testing import standin_platform
+from xapi_plugin.testing.validation import assert_video_sessions
 
 VIDEO = "block-v1:edX+DemoX+Demo_Course+type@video+block@intro"
 LENGTH = 8.0
@@ -146,6 +147,7 @@ def test_real_browser_beacons_completion_and_studio_page(
     assert verbs[:2] == ["initialized", "played"], verbs
     assert verbs[-1] == "terminated" and verbs.count("completed") == 1, verbs
     payloads = [json.loads(row.payload) for row in rows]
+    assert assert_video_sessions(payloads) == 1  # templates and primary pattern (JSON-LD), Ralph's models
     beacons = [p["result"]["extensions"][EXT + "progress"] for p in payloads if p["verb"]["id"].endswith("progressed")]
     state = VideoViewingState.objects.get(user_id=learner.pk, video_key=VIDEO)
     assert beacons == pytest.approx([0.25, 0.5, 0.75, 1.0], abs=0.02), (beacons, state.segments)

@@ -14,10 +14,23 @@ from xapi_plugin.aside.video_aside import VideoXapiAside
 from xapi_plugin.models import OutboxStatement, VideoTrackingOverride, VideoViewingState
 from xapi_plugin.studio.course_settings import get_course_settings
 from xapi_plugin.testing import standin_platform
+from xapi_plugin.testing.validation import assert_video_sessions
 from xapi_plugin.video.overrides import resolve_video_settings
 
 VIDEO = "block-v1:edX+DemoX+Demo_Course+type@video+block@intro"
 OTHER_VIDEO = "block-v1:edX+DemoX+Demo_Course+type@video+block@outro"
+
+
+@pytest.fixture(autouse=True)
+def _video_statements_match_the_profile(request):
+    """After each test with a database: every video statement it queued is sound by the profile's templates."""
+    uses_db = "db" in request.fixturenames
+    if uses_db:
+        request.getfixturevalue("db")  # set up first, so it is still there at this teardown
+    yield
+    if uses_db:
+        statements = [json.loads(row.payload) for row in OutboxStatement.objects.order_by("pk")]
+        assert_video_sessions(statements, closed=False)
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import ddt
 import pytest
@@ -20,8 +19,9 @@ from xapi_plugin.platform import CourseOutline, OutlineSection
 from xapi_plugin.privacy.identity import registration_for
 from xapi_plugin.statements import vocabulary as v
 from xapi_plugin.testing import standin_platform
+from xapi_plugin.testing.video_profile import find_shared
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "tracking-events"
+FIXTURES = find_shared("fixtures/tracking-events")
 ROOT = "http://lms.stand-in.test"
 BODY = COURSE_KEY.split(":", 1)[1]
 COURSE_IRI = f"{ROOT}/courses/{COURSE_KEY}"

@@ -14,7 +14,7 @@ from xapi_plugin.delivery import outbox
 from xapi_plugin.models import LearnerCourseState, OutboxStatement, VideoViewingState
 from xapi_plugin.statements import vocabulary as v
 from xapi_plugin.testing import standin_platform
-from xapi_plugin.testing.validation import assert_valid_video_profile, assert_valid_xapi
+from xapi_plugin.testing.validation import assert_valid_video_profile, assert_valid_xapi, assert_video_sessions
 
 OTHER_COURSE = "course-v1:Other+Course+2026"
 START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
@@ -48,8 +48,15 @@ def _completion_line(at: float, user_id: int, block: str) -> str:
             "name": "edx.completion.block_completion.changed",
             "event_type": "edx.completion.block_completion.changed",
             "event_source": "server",
-            "event": {"user_id": user_id, "course_id": COURSE_KEY, "context_key": COURSE_KEY, "block_id": block,
-                      "block_type": "vertical", "completion": 1.0, "is_new": True},  # fmt: skip
+            "event": {
+                "user_id": user_id,
+                "course_id": COURSE_KEY,
+                "context_key": COURSE_KEY,
+                "block_id": block,
+                "block_type": "vertical",
+                "completion": 1.0,
+                "is_new": True,
+            },  # fmt: skip
             "time": _at(at),
             "context": {"user_id": user_id, "course_id": COURSE_KEY, "org_id": "edX"},
         }
@@ -133,10 +140,11 @@ def test_dry_run_prints_valid_statements_and_keeps_nothing(replay_log):
     statements = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
     assert len(statements) >= 8
     for statement in statements:
-        if v.CATEGORY_VIDEO_PROFILE in json.dumps(statement.get("context", {})):
+        if statement["object"].get("definition", {}).get("type") == v.ACTIVITY_VIDEO:
             assert_valid_video_profile(statement)
         else:
             assert_valid_xapi(statement)
+    assert assert_video_sessions(statements, closed=False) >= 1  # the profile's pattern, per session
     assert len({statement["id"] for statement in statements}) == len(statements)
     assert not OutboxStatement.objects.exists()
     assert not VideoViewingState.objects.exists()

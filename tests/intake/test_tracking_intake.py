@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import ddt
 import pytest
@@ -12,8 +11,9 @@ from xapi_plugin.core import metrics
 from xapi_plugin.intake import tracking
 from xapi_plugin.intake.tracking import MalformedEvent, XapiTrackingBackend, normalise_event
 from xapi_plugin.testing.events import send_tracking_event_emitted
+from xapi_plugin.testing.video_profile import find_shared
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "tracking-events"
+FIXTURES = find_shared("fixtures/tracking-events")
 
 
 def fixture(name: str) -> dict:

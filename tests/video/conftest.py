@@ -4,7 +4,6 @@ import copy
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +12,10 @@ from xapi_plugin.intake import tracking
 from xapi_plugin.intake.tracking import XapiTrackingBackend
 from xapi_plugin.testing import standin_platform
 from xapi_plugin.testing.events import send_tracking_event_emitted
-from xapi_plugin.testing.validation import assert_lrs_accepts, assert_valid_video_profile
+from xapi_plugin.testing.validation import assert_lrs_accepts, assert_valid_video_profile, assert_video_sessions
+from xapi_plugin.testing.video_profile import find_shared
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "tracking-events"
+FIXTURES = find_shared("fixtures/tracking-events")
 VIDEO_ID = "0b9e39477cf34507a7a48f74be381fdd"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PAGE = "http://localhost:18000/xblock/block-v1:edX+DemoX+Demo_Course+type@vertical+block@vertical_0270f6de40fc"
@@ -90,7 +90,8 @@ def context_ext(statement: dict, name: str):
 
 
 def assert_profile_valid_and_accepted(statements, lrs) -> None:
-    """Ralph's Video Profile models accept each statement, session ids are sound, and the real LRS stores them."""
+    """Ralph's models and the profile's templates accept each statement, sessions follow the profile's
+    pattern, session ids are sound, and the real LRS stores them."""
     initialized = [s["id"] for s in statements if s["verb"]["display"]["en-US"] == "initialized"]
     for statement in statements:
         assert_valid_video_profile(statement)
@@ -98,6 +99,8 @@ def assert_profile_valid_and_accepted(statements, lrs) -> None:
         assert session_id in initialized, f"session {session_id} has no initialized statement"
         first = next(s for s in statements if context_ext(s, "session-id") == session_id)
         assert first["id"] == session_id, "initialized must be the session's first statement"
+    # Each session follows the profile's primary pattern (a test may end with sessions still open).
+    assert_video_sessions(statements, closed=False)
     if statements:
         assert len(assert_lrs_accepts(lrs.endpoint, lrs.auth, statements)) == len(statements)
 

@@ -15,6 +15,7 @@ from tests.video.conftest import (
 )
 from xapi_plugin.core import metrics
 from xapi_plugin.intake.tracking import XapiTrackingBackend, normalise_event
+from xapi_plugin.testing.video_profile import assert_matches_template
 from xapi_plugin.video.ingest import observation_from_event
 
 # fixture -> (statements it yields on its own, first in a fresh viewing state)
@@ -27,9 +28,9 @@ FIXTURE_VERBS = {
     "seek_video": ["initialized", "seeked"],
     "stop_video": ["initialized", "terminated"],
     "complete_video": ["initialized"],  # the platform's completion alone completes nothing
-    "speed_change_video": ["initialized", "interacted"],
-    "show_transcript": ["initialized", "interacted"],
-    "hide_transcript": ["initialized", "interacted"],
+    "speed_change_video": ["initialized"],  # no template: the speed rides on later statements
+    "show_transcript": [],  # no template: left out (docs/video.md)
+    "hide_transcript": [],
     "edx.video.closed_captions.shown": ["initialized", "interacted"],
     "edx.video.closed_captions.hidden.null.duration": [],
 }
@@ -76,17 +77,41 @@ class SharedFixtureTest(TestCase):
             )
         )
 
-    def test_interactions_carry_the_new_setting(self):
+    def test_player_settings_ride_on_later_statements_and_captions_match_their_template(self):
         # The fixtures were recorded years apart; one viewing needs them in time order.
-        for second, name in enumerate(("speed_change_video", "edx.video.closed_captions.shown", "hide_transcript")):
-            raw = as_learner(fixture_event(name), self.learner.pk)
+        language_menu = fixture_event("edx.video.closed_captions.shown")
+        language_menu["name"] = "edx.video.language_menu.hidden"
+        language_menu["data"]["language"] = "fr"
+        script = [
+            fixture_event("speed_change_video"),
+            language_menu,
+            fixture_event("edx.video.closed_captions.shown"),
+            fixture_event("hide_transcript"),
+            fixture_event("pause_video"),
+        ]
+        for second, raw in enumerate(script):
+            raw["context"] = copy.deepcopy(script[0]["context"])  # one page
+            raw = as_learner(raw, self.learner.pk)
             raw["timestamp"] = f"2026-03-02T09:00:0{second}+00:00"
             XapiTrackingBackend().send(raw)
-        interacted = [s for s in outbox_statements() if s["verb"]["display"]["en-US"] == "interacted"]
-        extensions = [s["context"]["extensions"] for s in interacted]
-        self.assertEqual(extensions[0]["https://w3id.org/xapi/video/extensions/speed"], "1.25x")
-        self.assertIs(extensions[1]["https://w3id.org/xapi/video/extensions/cc-enabled"], True)
-        self.assertIs(extensions[2]["http://lms.stand-in.test/xapi/extensions/video/transcript-enabled"], False)
+        statements = outbox_statements()
+        self.assertEqual(verbs(statements), ["initialized", "interacted", "paused"])
+        captions, paused = statements[1], statements[2]
+        self.assertIs(context_ext(captions, "cc-enabled"), True)
+        self.assertEqual(context_ext(captions, "cc-subtitle-lang"), "fr")
+        self.assertEqual(context_ext(captions, "speed"), "1.25x")
+        self.assertEqual(
+            (context_ext(paused, "speed"), context_ext(paused, "cc-enabled"), context_ext(paused, "cc-subtitle-lang")),
+            ("1.25x", True, "fr"),
+        )
+        self.assertEqual(assert_matches_template(captions), ["https://w3id.org/xapi/video/templates#closed-captioning"])
+        assert_profile_valid_and_accepted(statements, self.lrs)
+
+    def test_captions_without_a_reported_language_say_undetermined(self):
+        XapiTrackingBackend().send(as_learner(fixture_event("edx.video.closed_captions.shown"), self.learner.pk))
+        captions = outbox_statements()[-1]
+        self.assertEqual(context_ext(captions, "cc-subtitle-lang"), "und")
+        self.assertIsNone(context_ext(captions, "speed"))
 
     @ddt.data(
         ("play_video", {"currentTime": "soon"}, "currentTime is not a number"),

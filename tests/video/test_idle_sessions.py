@@ -21,6 +21,7 @@ from tests.video.conftest import (
     verbs,
 )
 from xapi_plugin.core import metrics
+from xapi_plugin.testing.validation import assert_video_sessions
 from xapi_plugin.video.state import close_idle_sessions
 from xapi_plugin.video.viewing import INACTIVITY, Observation, VideoSettings, Viewing, step
 from xapi_plugin.video.viewing import close_idle_sessions as close_idle_sessions_of
@@ -80,6 +81,7 @@ class TestIdleSessionIsClosed:
         assert result_ext(terminated, "progress") == 0.307
         assert context_ext(terminated, "length") == L
         assert_profile_valid_and_accepted(statements, self.lrs)
+        assert assert_video_sessions(statements) == 1  # closed by inactivity: the whole primary pattern
         assert viewing_states()[0].sessions == {}
 
         # A second run, later still, finds nothing to close and queues nothing.

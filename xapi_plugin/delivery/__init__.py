@@ -11,7 +11,10 @@ Public API:
   ``delivered``, ``rejected``, ``retried``, ``held``, ``expired``, ``batches``, ``requests`` and
   ``stopped`` (why it ended: ``done``, ``limit``, ``failing``, ``backing off``...).
 * ``sweep`` / ``sweep_now()``: the periodic safety net (Celery beat).
-* ``LRSClient``, ``Answer``, ``Outcome``: one LRS over HTTP (admin's "Test connection").
+* ``LRSClient``, ``Answer``, ``Outcome``: one LRS over HTTP. ``LRSClient(connection).check()`` with
+  ``check_passed(checks)`` / ``check_summary(checks)`` is the one connection check (``/about`` when
+  the LRS has it, else an authenticated ``GET statements?limit=1``) of the admin, the idle probe,
+  ``xapi_status --check`` and the demo.
 * ``outbox_summary()``: counts per connection and state (``xapi_status``, Studio's page).
 
 Modules: ``outbox`` (the one write), ``lrs_client`` (HTTP, auth, answer classification),
@@ -34,6 +37,8 @@ _EXPORTS = {
     "LRSClient": "lrs_client",
     "Answer": "lrs_client",
     "Outcome": "lrs_client",
+    "check_passed": "lrs_client",
+    "check_summary": "lrs_client",
     "outbox_summary": "status",
     "OutboxSummary": "status",
 }

@@ -282,40 +282,65 @@ class LRSClient:
         return classify_response(response.status_code, response.text, response.headers)
 
     def check(self) -> list[tuple[str, bool, str]]:
-        """Operator check: reachability (``GET /about``) then credentials (``GET /statements?limit=1``).
+        """The reachability check every caller uses (demo, admin, idle probe, ``xapi_status --check``).
 
-        Returns ``(check name, passed, detail)`` triples; never raises.
+        Reachable: ``GET /about`` answers 200, or, for an LRS without ``/about`` (Ralph 5.1
+        answers 404), the authenticated ``GET /statements?limit=1`` gets an xAPI answer (200, or
+        401/403: something checks credentials there). Credentials: that ``GET /statements``
+        answers 200, or 403 (a write-only key, enough to send). Returns ``(check name, passed,
+        detail)`` pairs for ``reachable`` and ``credentials``, or only ``reachable`` when nothing
+        answered; never raises.
         """
-        results = []
         refused = self._refused_by_public_rules()
         if refused is not None:
             return [("reachable", False, refused.detail)]
         try:
             about = self.session.get(self.endpoint + "/about", timeout=self.timeout, allow_redirects=False)
-            if about.status_code == 200:
+        except requests.RequestException as error:
+            return [("reachable", False, "GET /about: " + classify_exception(error).detail)]
+        about_detail = f"GET /about: {about.status_code}"
+        if about.status_code == 200:
+            try:
                 versions = (
                     ", ".join(about.json().get("version", []))
                     if "json" in about.headers.get("Content-Type", "")
                     else ""
                 )
-                results.append(("reachable", True, f"GET /about: 200, versions {versions or 'not listed'}"))
-            else:
-                results.append(("reachable", False, f"GET /about answered HTTP {about.status_code}"))
-        except (requests.RequestException, ValueError) as error:
-            results.append(("reachable", False, "GET /about: " + classify_exception(error).detail))
-            return results
+            except (ValueError, AttributeError, TypeError):
+                versions = ""
+            about_detail += f", versions {versions or 'not listed'}"
         try:
             answer = self._request("GET", "/statements", params={"limit": 1})
         except TokenError as error:
-            results.append(("credentials", False, error.answer.detail))
-            return results
+            reachable = ("reachable", about.status_code == 200, about_detail)
+            return [reachable, ("credentials", False, error.answer.detail)]
         except requests.RequestException as error:
-            results.append(("credentials", False, classify_exception(error).detail))
-            return results
-        if answer.status_code == 200:
-            results.append(("credentials", True, "GET /statements?limit=1: 200"))
-        elif answer.status_code == 403:
-            results.append(("credentials", True, "403 on reading: a write-only key, which is enough to send"))
+            detail = "GET /statements?limit=1: " + classify_exception(error).detail
+            if about.status_code != 200:
+                return [("reachable", False, f"{about_detail}; {detail}")]
+            return [("reachable", True, about_detail), ("credentials", False, detail)]
+        code = answer.status_code
+        if about.status_code == 200:
+            reachable = ("reachable", True, about_detail)
+        elif code in (200, 401, 403):
+            reachable = ("reachable", True, f"no /about ({about_detail}); GET /statements?limit=1: {code}")
         else:
-            results.append(("credentials", False, classify_response(answer.status_code, answer.text).detail))
-        return results
+            detail = f"{about_detail}, GET /statements?limit=1: {code}: is the endpoint right?"
+            return [("reachable", False, detail)]
+        if code == 200:
+            credentials = ("credentials", True, "GET /statements?limit=1: 200")
+        elif code == 403:
+            credentials = ("credentials", True, "403 on reading: a write-only key, which is enough to send")
+        else:
+            credentials = ("credentials", False, classify_response(code, answer.text).detail)
+        return [reachable, credentials]
+
+
+def check_passed(checks: list[tuple[str, bool, str]]) -> bool:
+    """Whether :meth:`LRSClient.check` found the LRS reachable and the credentials good."""
+    return len(checks) == 2 and all(passed for _, passed, _ in checks)
+
+
+def check_summary(checks: list[tuple[str, bool, str]]) -> str:
+    """One line for operators: ``reachable: ok (...); credentials: FAILED (...)``."""
+    return "; ".join(f"{name}: {'ok' if passed else 'FAILED'} ({detail})" for name, passed, detail in checks)

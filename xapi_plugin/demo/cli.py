@@ -19,8 +19,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import requests
-
 COURSE_KEY = "course-v1:DemoOrg+XAPI101+2026"
 # The learning path (when learning-paths-plugin is installed): the demo course, then a short second one.
 SECOND_COURSE_KEY = "course-v1:DemoOrg+XAPI102+2026"
@@ -113,10 +111,13 @@ def run(args) -> int:
             lrs = LocalLRS().start()
             endpoint, auth = lrs.endpoint, (args.lrs_key, args.lrs_secret)
             _print(f"LRS: {endpoint} (Learning Locker statement service, in memory)")
-        about = requests.get(f"{endpoint}/about", headers={"X-Experience-API-Version": "1.0.3"}, timeout=10)
-        if about.status_code != 200:
-            _print(f"the LRS at {endpoint} answered {about.status_code} to GET /about; is the endpoint right?")
+        from xapi_plugin.delivery import check_passed, check_summary  # noqa: PLC0415
+
+        checks = _check_lrs(endpoint, auth)
+        if not check_passed(checks):
+            _print(f"the LRS at {endpoint} failed the connection check: {check_summary(checks)}")
             return 2
+        _print(f"LRS check: {check_summary(checks)}")
 
         _start_lms_server(lms_port)
         admin_password = secrets.token_urlsafe(12)
@@ -158,6 +159,16 @@ def run(args) -> int:
         if lrs:
             lrs.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _check_lrs(endpoint: str, auth: tuple[str, str]) -> list[tuple[str, bool, str]]:
+    """The connection check the admin and the delivery probe use, on a connection not saved yet."""
+    from xapi_plugin.delivery import LRSClient  # noqa: PLC0415
+    from xapi_plugin.models import LRSConnection  # noqa: PLC0415
+
+    connection = LRSConnection(name="Demo LRS (check)", endpoint=endpoint)
+    connection.key, connection.secret = auth
+    return LRSClient(connection).check()
 
 
 def _set_up_course(endpoint: str, auth: tuple[str, str]):
@@ -282,8 +293,27 @@ def _summarise(args, connection_row, endpoint, auth, since, produce_started, del
     _print(f"rate:                   {delivered / seconds:.0f} statements/s end to end")
     for reason in rows.filter(state=OutboxState.REJECTED).values_list("last_answer", flat=True)[:5]:
         _print(f"  rejected: {reason[:300]}")
+    profile_ok = _report_profile([statement for statement in stored if statement["id"] in produced_ids])
     _print(f"produced={len(produced_ids)} delivered={delivered} rejected={rejected} lost={lost}")
-    return 0 if lost == 0 and rejected == 0 and duplicated == 0 and delivered == len(produced_ids) else 1
+    delivered_all = lost == 0 and rejected == 0 and duplicated == 0 and delivered == len(produced_ids)
+    return 0 if delivered_all and profile_ok else 1
+
+
+def _report_profile(statements: list[dict]) -> bool:
+    """Check the video statements read back from the LRS against the Video Profile's templates."""
+    from xapi_plugin.testing import video_profile  # noqa: PLC0415
+
+    try:
+        report = video_profile.profile_report(statements)
+    except FileNotFoundError as error:
+        _print(f"Video Profile check skipped: {error}")
+        return True
+    _print(f"video statements declaring the Video Profile: {report.declaring}, "
+           f"matching one of its templates: {report.matching}")  # fmt: skip
+    _print(f"video sessions: {report.sessions}, following its primary pattern: {report.following}")
+    for problem in report.problems[:5]:
+        _print(f"  not as the profile says: {problem[:300]}")
+    return report.ok
 
 
 def _keep_running(lms_url: str, endpoint: str, admin_password: str | None) -> None:

@@ -105,7 +105,7 @@ def complete_units(user, outline: CourseOutline, units: list[str]) -> None:
 
 
 def watch_video(user, outline: CourseOutline, video: DemoVideo, skip_middle: bool) -> None:
-    """A viewing with plays, a pause, a seek: straight through, or skipping a quarter of the video."""
+    """A viewing with plays, a pause, and a seek or settings and captions: straight through, or skipping a quarter."""
     page = f"https://lms.demo.example/courses/{outline.course_key}/jump_to/{video.block_id}"
     length = video.length
     base = {"id": video.block_id, "code": "html5", "duration": length}
@@ -120,7 +120,10 @@ def watch_video(user, outline: CourseOutline, video: DemoVideo, skip_middle: boo
     if skip_middle:
         player("seek_video", old_time=round(length * 0.5, 3), new_time=round(length * 0.75, 3), type="onSlideSeek")
     else:
+        # A speed change (no statement: later ones carry the speed), then captions in French.
         player("speed_change_video", current_time=round(length * 0.5, 3), old_speed="1.0", new_speed="1.5")
+        player("edx.video.language_menu.hidden", language="fr")
+        player("edx.video.closed_captions.shown", current_time=round(length * 0.6, 3))
     player("stop_video", currentTime=length)
 
 

@@ -2,18 +2,24 @@
 
 One builder per verb; :func:`build_video_statement` picks it for a
 :class:`~xapi_plugin.video.viewing.VideoIntent`. Every statement has the video block as an
-absolute-IRI activity of type ``video``, the course as parent, the profile in ``category``,
-the session id, the registration, and the extensions the profile's template for the verb asks
-for: ``length`` (context) whenever it is known, ``completion-threshold`` whenever it is not 1,
-``time`` / ``time-from`` / ``time-to``, ``progress`` and ``played-segments`` (result).
-Times are seconds with 3 decimals.
+absolute-IRI activity of type ``video``, the course as parent, the session id, the
+registration, and the extensions the profile's template for the verb asks for: ``length``
+(context) whenever it is known, ``completion-threshold`` whenever it is not 1, ``time`` /
+``time-from`` / ``time-to``, ``progress`` and ``played-segments`` (result). Times are seconds
+with 3 decimals. The player's state as the page last reported it (``speed``, ``cc-enabled``,
+``cc-subtitle-lang``) rides along in the context, as the profile recommends.
+
+Each statement of the profile's verbs matches one of its templates and declares the profile
+in ``category``. ``interacted`` is only the closed-captioning template (``cc-enabled`` and
+``cc-subtitle-lang``, the IRIs the template names); a caption language the player never
+reported is ``und`` (BCP 47: undetermined).
 
 Progress beacons use ``http://adlnet.gov/expapi/verbs/progressed`` on the video, shaped like a
 ``paused`` statement (time, progress, played segments, length): the profile has no beacon
 template, ``paused`` would claim the learner paused, and ``progressed`` is the ADL verb for
-exactly this report (cmi5 uses it too). It validates as a Video Profile statement (video
-activity type, profile category); a strict pattern checker would see it as one statement
-outside the profile's templates.
+exactly this report (cmi5 uses it too). Because no template covers it, a beacon does not
+declare the profile: it has no profile ``category`` (docs/video.md, "Player events and the
+profile").
 """
 
 import math
@@ -21,7 +27,6 @@ from dataclasses import dataclass
 
 from xapi_plugin.statements import vocabulary as v
 from xapi_plugin.statements.common import activity, build_context, build_statement
-from xapi_plugin.statements.formatting import iri
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,27 @@ def iso_duration(value: float) -> str:
     return f"PT{text}S"
 
 
-def _context(intent, target: VideoTarget, *, length: bool, threshold: bool, extra: dict | None = None) -> dict:
-    extensions = {v.EXT_VIDEO_SESSION_ID: intent.session_id}
+# A caption language the player has not reported (BCP 47 "undetermined").
+UNKNOWN_LANGUAGE = "und"
+
+
+def player_extensions(player: dict | None) -> dict:
+    """The player's state (speed, captions) as the profile's context extensions; only what is known."""
+    player = player or {}
+    extensions = {}
+    if player.get("speed"):
+        extensions[v.EXT_VIDEO_SPEED] = str(player["speed"])
+    if "cc_enabled" in player:
+        extensions[v.EXT_VIDEO_CC_ENABLED] = bool(player["cc_enabled"])
+    if player.get("cc_lang"):
+        extensions[v.EXT_VIDEO_CC_SUBTITLE_LANG] = str(player["cc_lang"])
+    return extensions
+
+
+def _context(
+    intent, target: VideoTarget, *, length: bool, threshold: bool, extra: dict | None = None, profile: bool = True
+) -> dict:
+    extensions = {v.EXT_VIDEO_SESSION_ID: intent.session_id, **player_extensions(intent.player)}
     if length and intent.length:
         extensions[v.EXT_VIDEO_LENGTH] = seconds(intent.length)
     if threshold and intent.threshold is not None and intent.threshold != 1:
@@ -65,7 +89,7 @@ def _context(intent, target: VideoTarget, *, length: bool, threshold: bool, extr
         language=target.language,
         root_url=target.root_url,
         parents=[target.course],
-        category=[profile_category()],
+        category=[profile_category()] if profile else None,
         source_event_id=intent.source_id,
         extensions=extensions,
     )
@@ -121,17 +145,14 @@ def seeked(intent, target: VideoTarget) -> dict:
 
 
 def interacted(intent, target: VideoTarget) -> dict:
-    """Captions or transcript shown/hidden, speed changed: the new setting is in the context."""
+    """Captions shown or hidden: the closed-captioning template (the new setting and its language)."""
     interaction = intent.interaction or {}
-    extra = {}
-    if "cc_enabled" in interaction:
-        extra[v.EXT_VIDEO_CC_ENABLED] = bool(interaction["cc_enabled"])
-    if interaction.get("cc_lang"):
-        extra[v.EXT_VIDEO_CC_SUBTITLE_LANG] = str(interaction["cc_lang"])
-    if interaction.get("speed"):
-        extra[v.EXT_VIDEO_SPEED] = str(interaction["speed"])
-    if "transcript_enabled" in interaction:
-        extra[iri(target.root_url, v.EXT_PATH_VIDEO_TRANSCRIPT_ENABLED)] = bool(interaction["transcript_enabled"])
+    if "cc_enabled" not in interaction:
+        raise ValueError("an interacted statement is only for captions shown or hidden (cc_enabled)")
+    extra = {
+        v.EXT_VIDEO_CC_ENABLED: bool(interaction["cc_enabled"]),
+        v.EXT_VIDEO_CC_SUBTITLE_LANG: str(interaction.get("cc_lang") or UNKNOWN_LANGUAGE),
+    }
     context = _context(intent, target, length=True, threshold=False, extra=extra)
     result = {"extensions": {v.EXT_VIDEO_TIME: seconds(intent.time)}}
     return _statement(intent, target, v.VERB_INTERACTED, context, result)
@@ -154,9 +175,9 @@ def terminated(intent, target: VideoTarget) -> dict:
 
 
 def progressed(intent, target: VideoTarget) -> dict:
-    """A progress beacon (see the module docstring for the choice of verb)."""
+    """A progress beacon (see the module docstring for the choice of verb): outside the profile's templates."""
     result = {"extensions": {v.EXT_VIDEO_TIME: seconds(intent.time), **_progress_extensions(intent)}}
-    context = _context(intent, target, length=True, threshold=True)
+    context = _context(intent, target, length=True, threshold=True, profile=False)
     return _statement(intent, target, v.VERB_PROGRESSED, context, result)
 
 

@@ -62,6 +62,7 @@ EXT_VIDEO_PLAYED_SEGMENTS = "https://w3id.org/xapi/video/extensions/played-segme
 EXT_VIDEO_LENGTH = "https://w3id.org/xapi/video/extensions/length"
 EXT_VIDEO_COMPLETION_THRESHOLD = "https://w3id.org/xapi/video/extensions/completion-threshold"
 EXT_VIDEO_SESSION_ID = "https://w3id.org/xapi/video/extensions/session-id"
+# The IRI the profile's closed-captioning template names (its concept is ".../cc-subtitle-enabled").
 EXT_VIDEO_CC_ENABLED = "https://w3id.org/xapi/video/extensions/cc-enabled"
 EXT_VIDEO_CC_SUBTITLE_LANG = "https://w3id.org/xapi/video/extensions/cc-subtitle-lang"
 EXT_VIDEO_SPEED = "https://w3id.org/xapi/video/extensions/speed"
@@ -78,7 +79,5 @@ EXT_PATH_ENROLLMENT_MODE = "/xapi/extensions/enrollment-mode"
 # Learning path progress: how many of the path's courses (steps) are complete, and how many there are.
 EXT_PATH_LEARNING_PATH_STEPS_COMPLETED = "/xapi/extensions/learning-path/steps-completed"
 EXT_PATH_LEARNING_PATH_STEPS_TOTAL = "/xapi/extensions/learning-path/steps-total"
-# Whether the video's transcript panel is shown (the Video Profile only names captions).
-EXT_PATH_VIDEO_TRANSCRIPT_ENABLED = "/xapi/extensions/video/transcript-enabled"
 
 PLATFORM = "Open edX"

@@ -7,6 +7,7 @@ are the business of :func:`xapi_plugin.video.state.record_player_observation`.
 
 import hashlib
 import math
+import re
 from datetime import UTC, datetime
 
 from opaque_keys import InvalidKeyError
@@ -19,6 +20,7 @@ from xapi_plugin.video.state import ObservationOutcome, record_player_observatio
 from xapi_plugin.video.viewing import Observation
 
 # Event name -> (observation kind, interaction it reports). None: routed to us, but no statement.
+# Which events become which statement, and why: docs/video.md, "Player events and the profile".
 EVENT_KINDS: dict[str, tuple[str, dict | None] | None] = {
     "load_video": ("load", None),
     "edx.video.loaded": ("load", None),
@@ -32,16 +34,20 @@ EVENT_KINDS: dict[str, tuple[str, dict | None] | None] = {
     "edx.video.stopped": ("ended", None),
     "complete_video": ("complete", None),
     "edx.video.completed": ("complete", None),
-    "speed_change_video": ("interact", {}),
-    "edx.video.speed.changed": ("interact", {}),
-    "show_transcript": ("interact", {"transcript_enabled": True}),
-    "edx.video.transcript.shown": ("interact", {"transcript_enabled": True}),
-    "hide_transcript": ("interact", {"transcript_enabled": False}),
-    "edx.video.transcript.hidden": ("interact", {"transcript_enabled": False}),
+    # No template for a speed change: the new speed rides on the session's later statements.
+    "speed_change_video": ("setting", {}),
+    "edx.video.speed.changed": ("setting", {}),
+    # The closed-captioning template; the language comes from the language menu (below).
     "edx.video.closed_captions.shown": ("interact", {"cc_enabled": True}),
     "edx.video.closed_captions.hidden": ("interact", {"cc_enabled": False}),
+    # The player reports the language picked when its language menu closes.
+    "edx.video.language_menu.hidden": ("setting", {}),
     "edx.video.language_menu.shown": None,
-    "edx.video.language_menu.hidden": None,
+    # No template and no profile extension for the transcript panel: left out.
+    "show_transcript": None,
+    "edx.video.transcript.shown": None,
+    "hide_transcript": None,
+    "edx.video.transcript.hidden": None,
 }
 
 
@@ -97,6 +103,16 @@ def _speed(data: dict) -> str | None:
     return f"{speed:g}x" if speed is not None else None
 
 
+def _language(data: dict) -> str | None:
+    """The caption/transcript language the player reports (a language code such as ``fr``)."""
+    language = data.get("language")
+    if language is None or language == "":
+        return None
+    if not isinstance(language, str) or not re.fullmatch(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*", language.strip()):
+        raise MalformedEvent("language is not a language code")
+    return language.strip().replace("_", "-")
+
+
 def observation_from_event(event: TrackingEvent) -> Observation | None:
     """The observation a video event stands for; None when it is not one to act on."""
     mapping = EVENT_KINDS.get(event.name)
@@ -116,6 +132,8 @@ def observation_from_event(event: TrackingEvent) -> Observation | None:
         interaction = dict(interaction)
         if event.name in ("speed_change_video", "edx.video.speed.changed"):
             interaction["speed"] = _speed(data)
+        elif event.name == "edx.video.language_menu.hidden":
+            interaction["cc_lang"] = _language(data)
     module = event.context.get("module") if isinstance(event.context.get("module"), dict) else {}
     return Observation(
         user_id=user_id,

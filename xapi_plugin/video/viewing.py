@@ -22,6 +22,10 @@ Rules (README, section "Video"):
   stretch's wall-clock times, so they read as if the player had sent them on time.
 * ``completed`` goes out once per registration, when progress reaches the threshold by
   watching; the platform's own ``complete`` observation never completes anything by itself.
+* Every statement is one of the Video Profile's templates (docs/video.md, "Player events and
+  the profile"): captions shown/hidden (``interact``) give the closed-captioning ``interacted``;
+  a player setting the profile has no template for (``setting``: speed, caption language) only
+  changes the page's player state, which later statements of the session carry in context.
 """
 
 import math
@@ -41,7 +45,9 @@ REORDER_WINDOW = timedelta(minutes=5)
 # Beyond this many segments the chronological list is folded into its union (progress is kept).
 MAX_SEGMENTS = 500
 
-KINDS = ("load", "play", "pause", "seek", "ended", "position", "complete", "interact", "unload")
+KINDS = ("load", "play", "pause", "seek", "ended", "position", "complete", "interact", "setting", "unload")
+# What a ``setting`` observation may change in a page's player state (see PageSession.player).
+PLAYER_SETTINGS = ("speed", "cc_lang")
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,8 @@ class Observation:
     ``time_to`` for a seek). ``duration``: the video's length if the player knew it (None or 0:
     unknown). ``page_key``: one page load / tab (sessions are per page). ``source_id``: a stable
     id of the observation, so replaying it gives the same statement ids. ``interaction``:
-    for ``interact``, e.g. ``{"cc_enabled": True}``, ``{"transcript_enabled": False}``,
-    ``{"speed": "1.5x"}``.
+    for ``interact`` (captions shown or hidden) ``{"cc_enabled": True}``; for ``setting``
+    ``{"speed": "1.5x"}`` or ``{"cc_lang": "fr"}``.
     """
 
     user_id: int
@@ -96,6 +102,8 @@ class PageSession:
     # Half of a play/pause pair that arrived out of order: (wall-clock time, media time).
     orphan_play: tuple[datetime, float] | None = None
     orphan_stop: tuple[datetime, float] | None = None
+    # The player's state as this page reported it: "speed", "cc_enabled", "cc_lang" (when known).
+    player: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         def when(value):
@@ -112,6 +120,7 @@ class PageSession:
             "position_at": when(self.position_at),
             "orphan_play": [when(self.orphan_play[0]), self.orphan_play[1]] if self.orphan_play else None,
             "orphan_stop": [when(self.orphan_stop[0]), self.orphan_stop[1]] if self.orphan_stop else None,
+            "player": dict(self.player),
         }
 
     @classmethod
@@ -133,6 +142,7 @@ class PageSession:
             position_at=when(data.get("position_at")),
             orphan_play=pair(data.get("orphan_play")),
             orphan_stop=pair(data.get("orphan_stop")),
+            player=dict(data.get("player") or {}),
         )
 
 
@@ -184,6 +194,7 @@ class VideoIntent:
     played_time: float | None = None
     interaction: dict | None = None
     source_id: str | None = None
+    player: dict | None = None  # the page's player state (speed, captions) when the statement is due
 
 
 class _Step:
@@ -211,6 +222,7 @@ class _Step:
         viewing = self.viewing
         values.setdefault("length", viewing.length)
         values.setdefault("threshold", viewing.threshold(self.settings))
+        values.setdefault("player", dict(session.player) or None)
         self.intents.append(
             VideoIntent(verb=verb, statement_id=ident, timestamp=when, session_id=session.session_id, **values)
         )
@@ -481,13 +493,32 @@ class _Step:
         # it carries is used; completion still needs the threshold reached by watching.
         self.check_completion(session, when)
 
-    def on_interact(self, session: PageSession, when: datetime, late: bool) -> None:
+    def confirm_position(self, session: PageSession, when: datetime, late: bool) -> float:
+        """The event's media time; while playing, it confirms playback up to there."""
         position = self.clamp(self.obs.position, session.position)
         if not late:
-            # While playing, the event's time confirms playback up to there.
             self.advance(session, position, when, close=False)
             self.check_completion(session, when)
-        self.emit_own(session, v.VERB_INTERACTED, when, time=position, interaction=dict(self.obs.interaction or {}))
+        return position
+
+    def on_interact(self, session: PageSession, when: datetime, late: bool) -> None:
+        """Captions shown or hidden: the profile's closed-captioning ``interacted``."""
+        position = self.confirm_position(session, when, late)
+        interaction = self.obs.interaction or {}
+        if "cc_enabled" not in interaction:
+            return  # nothing the profile has a template for
+        if not late:
+            session.player["cc_enabled"] = bool(interaction["cc_enabled"])
+        state = {"cc_enabled": bool(interaction["cc_enabled"]), "cc_lang": session.player.get("cc_lang")}
+        self.emit_own(session, v.VERB_INTERACTED, when, time=position, interaction=state)
+
+    def on_setting(self, session: PageSession, when: datetime, late: bool) -> None:
+        """A player setting without a template (speed, caption language): state for later statements."""
+        self.confirm_position(session, when, late)
+        if not late:
+            for name, value in (self.obs.interaction or {}).items():
+                if name in PLAYER_SETTINGS and value:
+                    session.player[name] = str(value)
 
 
 def _interpolate(start: float, end: float, start_at: datetime, end_at: datetime, position: float) -> datetime:

@@ -1,4 +1,4 @@
-"""Print each LRS connection's status and outbox counts, then the plugin's counters."""
+"""Print each LRS connection's status and outbox counts, then the plugin's counters; ``--check`` tests each."""
 
 import json
 
@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from xapi_plugin.core.metrics import read_counters
-from xapi_plugin.delivery import outbox_summary
+from xapi_plugin.delivery import LRSClient, check_passed, check_summary, outbox_summary
 from xapi_plugin.models import LRSConnection
 
 
@@ -26,6 +26,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="One JSON document instead of text.")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Also run the connection check on each enabled connection (GET /about if the LRS has it, "
+            "an authenticated GET /statements?limit=1), as the admin's Test connection does.",
+        )
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -54,6 +60,9 @@ class Command(BaseCommand):
                     "oldest_pending_age": _age(summary.oldest_pending_age),
                 }
             )
+            if options["check"] and connection.enabled:
+                checks = LRSClient(connection).check()
+                rows[-1]["check"] = {"passed": check_passed(checks), "detail": check_summary(checks)}
         counters = read_counters()
         if options["json"]:
             self.stdout.write(json.dumps({"connections": rows, "counters": counters}, indent=2))
@@ -75,4 +84,8 @@ class Command(BaseCommand):
                 f"expired: {row['expired']}  delivered: {row['delivered']}"
             )
             self.stdout.write(f"  oldest pending: {row['oldest_pending_age']}")
+            if "check" in row:
+                self.stdout.write(
+                    f"  check: {'passed' if row['check']['passed'] else 'FAILED'}: {row['check']['detail']}"
+                )
         self.stdout.write("counters: " + " ".join(f"{name}={value}" for name, value in counters.items()))
