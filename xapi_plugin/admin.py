@@ -113,7 +113,10 @@ class LRSConnectionAdmin(admin.ModelAdmin):
             # The operator may have fixed what failed: probe at once instead of after the backoff.
             _probe_soon(obj)
 
-    @admin.action(description="Test connection (GET /about, then an authenticated GET /statements)")
+    # Both actions talk to the LRS with the stored credentials: change permission, not view.
+    @admin.action(
+        description="Test connection (GET /about, then an authenticated GET /statements)", permissions=["change"]
+    )
     def test_connection(self, request, queryset):
         from xapi_plugin.delivery import LRSClient  # noqa: PLC0415
 
@@ -214,7 +217,10 @@ class OutboxStatementAdmin(admin.ModelAdmin):
     def short_answer(self, obj: OutboxStatement) -> str:
         return obj.last_answer if len(obj.last_answer) <= 80 else obj.last_answer[:79] + "…"
 
-    @admin.action(description="Retry selected rejected, expired or held statements (sends the stored bytes again)")
+    @admin.action(
+        description="Retry selected rejected, expired or held statements (sends the stored bytes again)",
+        permissions=["change"],
+    )
     def retry_statements(self, request, queryset):
         from xapi_plugin.delivery import schedule_delivery  # noqa: PLC0415
 
