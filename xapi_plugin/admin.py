@@ -34,6 +34,9 @@ class LRSConnectionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         instance = self.instance
+        if cleaned.get("secret"):
+            # Entered again: the model's clean (which runs next) lets the endpoint move to another host.
+            instance._secret_entered = True
         auth_type = cleaned.get("auth_type")
         has_key = bool(cleaned.get("key")) or bool(instance.pk and instance.key_encrypted)
         has_secret = bool(cleaned.get("secret")) or bool(instance.pk and instance.secret_encrypted)

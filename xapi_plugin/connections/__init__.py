@@ -5,7 +5,7 @@ on and imports no model, so ``models.py`` can use it while Django loads apps.
 
 Public API: ``encrypt_secret``, ``decrypt_secret``, ``reencrypt_secret``, ``SecretDecryptionError``
 (``crypto.py``, Fernet with ``XAPI_ENCRYPTION_KEYS``), ``validate_endpoint`` and
-``is_loopback_host`` (``endpoints.py``).
+``is_loopback_host``, ``url_origin`` (``endpoints.py``).
 """
 
 from xapi_plugin.connections.crypto import (
@@ -14,7 +14,7 @@ from xapi_plugin.connections.crypto import (
     encrypt_secret,
     reencrypt_secret,
 )
-from xapi_plugin.connections.endpoints import is_loopback_host, validate_endpoint
+from xapi_plugin.connections.endpoints import is_loopback_host, url_origin, validate_endpoint
 
 __all__ = [
     "SecretDecryptionError",
@@ -22,5 +22,6 @@ __all__ = [
     "encrypt_secret",
     "is_loopback_host",
     "reencrypt_secret",
+    "url_origin",
     "validate_endpoint",
 ]
