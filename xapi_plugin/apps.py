@@ -82,6 +82,8 @@ class XapiPluginConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from xapi_plugin.checks import register_checks  # noqa: PLC0415
         from xapi_plugin.studio import connect_cache_invalidation  # noqa: PLC0415  (models are loaded only now)
 
         connect_cache_invalidation()
+        register_checks()
