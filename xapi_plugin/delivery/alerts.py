@@ -36,6 +36,20 @@ WHAT_TO_CHECK = {
 }
 
 
+# When the stored credentials cannot even be decrypted, the LRS is not the one to check.
+WHAT_TO_CHECK_UNDECRYPTABLE = (
+    "The plugin cannot decrypt this connection's stored credentials: the key they were encrypted with is no "
+    "longer in XAPI_ENCRYPTION_KEYS. Put it back (after the newest key) and run `./manage.py lms "
+    "xapi_rotate_keys`, or enter the key and secret again in Django admin. Statements are held, not dropped."
+)
+
+
+def _what_to_check(connection) -> str:
+    if connection.status == ConnectionStatus.AUTH_ERROR and "XAPI_ENCRYPTION_KEYS" in connection.last_failure_detail:
+        return WHAT_TO_CHECK_UNDECRYPTABLE
+    return WHAT_TO_CHECK.get(connection.status, "")
+
+
 def _recipients(connection) -> list[str]:
     recipients = [connection.contact_email] if connection.contact_email else []
     for address in get_setting("XAPI_ALERT_ADMIN_EMAILS") or []:
@@ -83,7 +97,7 @@ def _failure_body(connection, reminder: bool) -> str:
             f"Statements waiting: {summary.pending} pending, {summary.held} held",
             f"Next attempt: {connection.retry_at or 'soon'}",
             "",
-            "What to check: " + WHAT_TO_CHECK.get(connection.status, ""),
+            "What to check: " + _what_to_check(connection),
             "",
             "Nothing is lost: statements are kept in the outbox and sent when the LRS works again.",
             f"Connection: {_admin_link(connection)}",

@@ -16,6 +16,7 @@ from enum import Enum
 import requests
 from requests.adapters import HTTPAdapter
 
+from xapi_plugin.connections import SecretDecryptionError
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.core.constants import AuthType, ConnectionStatus
 
@@ -24,6 +25,12 @@ log = logging.getLogger(__name__)
 XAPI_VERSION = "1.0.3"
 _DETAIL_LIMIT = 480
 _TOKEN_EARLY_REFRESH = 30  # seconds: refresh a cached OAuth token this long before it expires
+
+
+UNDECRYPTABLE_DETAIL = (
+    "the stored key/secret cannot be decrypted with any key in XAPI_ENCRYPTION_KEYS: put the key they were "
+    "stored with back in that setting (then run xapi_rotate_keys), or enter the key and secret again in admin"
+)
 
 
 class Outcome(Enum):
@@ -185,6 +192,13 @@ class LRSClient:
     # --- authentication -------------------------------------------------------------------
 
     def _authorization(self, refresh: bool = False) -> str:
+        try:
+            return self._build_authorization(refresh)
+        except SecretDecryptionError:
+            # A key dropped from XAPI_ENCRYPTION_KEYS too early: nothing can be sent until an operator acts.
+            raise TokenError(Answer(Outcome.HOLD, ConnectionStatus.AUTH_ERROR, None, UNDECRYPTABLE_DETAIL)) from None
+
+    def _build_authorization(self, refresh: bool) -> str:
         auth_type = self.connection.auth_type
         if auth_type == AuthType.BASIC:
             raw = f"{self.connection.key}:{self.connection.secret}".encode()
