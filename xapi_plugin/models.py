@@ -19,6 +19,7 @@ from xapi_plugin.core.constants import (
 )
 from xapi_plugin.core.validators import (
     validate_course_key,
+    validate_single_line,
     validate_video_end_percent,
     validate_video_end_seconds,
 )
@@ -91,6 +92,10 @@ class LRSConnection(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError  # noqa: PLC0415
 
+        try:
+            validate_single_line(self.name)  # the name goes into alert email subjects
+        except ValidationError as error:
+            raise ValidationError({"name": error.messages}) from None
         loaded = getattr(self, "_loaded_origins", None)
         if loaded is None or getattr(self, "_secret_entered", False) or not self.secret_encrypted:
             return
