@@ -86,7 +86,11 @@ class LRSConnection(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         # Where the stored secret may be sent: clean() refuses a new host unless the secret is entered again.
-        instance._loaded_origins = (url_origin(instance.endpoint), url_origin(instance.token_url))
+        # Read from the loaded values (an attribute of a deferred field would load it: from_db again).
+        loaded = dict(zip(field_names, values, strict=False))
+        instance._loaded_origins = tuple(
+            url_origin(loaded[name]) if name in loaded else None for name in ("endpoint", "token_url")
+        )
         return instance
 
     def clean(self):
@@ -105,7 +109,7 @@ class LRSConnection(models.Model):
                 ("endpoint", loaded[0], url_origin(self.endpoint)),
                 ("token URL", loaded[1], url_origin(self.token_url)),
             )
-            if now != before and now != ("", None)
+            if before is not None and now != before and now != ("", None)
         ]
         if moved:
             raise ValidationError(
