@@ -152,7 +152,11 @@ def notify_failure(connection_id: int) -> bool:
         and connection.consecutive_failures < int(get_setting("XAPI_ALERT_AFTER_FAILURES"))
     ):
         return False  # transient so far: the next attempt (the probe) decides
-    if connection.alerted_status in ConnectionStatus.ERRORS and connection.last_alert_at > _reminder_cutoff():
+    if (
+        connection.alerted_status in ConnectionStatus.ERRORS
+        and connection.last_alert_at
+        and connection.last_alert_at > _reminder_cutoff()
+    ):
         return False  # alerted in this failure already: the change waits for the reminder
     subject = f"[xAPI] LRS '{connection.name}' is failing: {connection.get_status_display()}"
     return _claim_and_send(connection, subject, _failure_body(connection, reminder=False))
