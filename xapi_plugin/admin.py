@@ -48,6 +48,9 @@ class LRSConnectionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         instance = self.instance
+        if cleaned.get("secret"):
+            # Entered again: the model's clean (which runs next) lets the endpoint move to another host.
+            instance._secret_entered = True
         auth_type = cleaned.get("auth_type")
         has_key = bool(cleaned.get("key")) or bool(instance.pk and instance.key_encrypted)
         has_secret = bool(cleaned.get("secret")) or bool(instance.pk and instance.secret_encrypted)
@@ -184,7 +187,11 @@ class LRSConnectionAdmin(admin.ModelAdmin):
             # The operator may have fixed what failed: probe at once instead of after the backoff.
             _probe_soon(obj)
 
-    @admin.action(description="Test connection (GET /about if the LRS has it, an authenticated GET /statements)")
+    # Both actions talk to the LRS with the stored credentials: change permission, not view.
+    @admin.action(
+        description="Test connection (GET /about if the LRS has it, an authenticated GET /statements)",
+        permissions=["change"],
+    )
     def test_connection(self, request, queryset):
         from xapi_plugin.delivery import LRSClient, check_passed, check_summary  # noqa: PLC0415
 
@@ -322,7 +329,10 @@ class OutboxStatementAdmin(admin.ModelAdmin):
     def short_answer(self, obj: OutboxStatement) -> str:
         return obj.last_answer if len(obj.last_answer) <= 80 else obj.last_answer[:79] + "…"
 
-    @admin.action(description="Retry selected rejected, expired or held statements (sends the stored bytes again)")
+    @admin.action(
+        description="Retry selected rejected, expired or held statements (sends the stored bytes again)",
+        permissions=["change"],
+    )
     def retry_statements(self, request, queryset):
         from xapi_plugin.delivery import schedule_delivery  # noqa: PLC0415
 

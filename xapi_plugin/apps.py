@@ -91,8 +91,10 @@ class XapiPluginConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from xapi_plugin.checks import register_checks  # noqa: PLC0415
         from xapi_plugin.routing import connect_invalidation  # noqa: PLC0415  (models are loaded only now)
         from xapi_plugin.studio import connect_cache_invalidation  # noqa: PLC0415
 
         connect_cache_invalidation()
         connect_invalidation()
+        register_checks()

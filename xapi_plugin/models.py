@@ -9,7 +9,7 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from xapi_plugin.connections import decrypt_secret, encrypt_secret, validate_endpoint
+from xapi_plugin.connections import decrypt_secret, encrypt_secret, url_origin, validate_endpoint
 from xapi_plugin.core.constants import (
     ActorMode,
     AuthType,
@@ -21,6 +21,7 @@ from xapi_plugin.core.constants import (
 from xapi_plugin.core.validators import (
     validate_course_key,
     validate_learning_path_key,
+    validate_single_line,
     validate_video_end_percent,
     validate_video_end_seconds,
 )
@@ -127,6 +128,43 @@ class LRSConnection(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Where the stored secret may be sent: clean() refuses a new host unless the secret is entered again.
+        # Read from the loaded values (an attribute of a deferred field would load it: from_db again).
+        loaded = dict(zip(field_names, values, strict=False))
+        instance._loaded_origins = tuple(
+            url_origin(loaded[name]) if name in loaded else None for name in ("endpoint", "token_url")
+        )
+        return instance
+
+    def clean(self):
+        from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+        try:
+            validate_single_line(self.name)  # the name goes into alert email subjects
+        except ValidationError as error:
+            raise ValidationError({"name": error.messages}) from None
+        loaded = getattr(self, "_loaded_origins", None)
+        if loaded is None or getattr(self, "_secret_entered", False) or not self.secret_encrypted:
+            return
+        moved = [
+            label
+            for label, before, now in (
+                ("endpoint", loaded[0], url_origin(self.endpoint)),
+                ("token URL", loaded[1], url_origin(self.token_url)),
+            )
+            if before is not None and now != before and now != ("", None)
+        ]
+        if moved:
+            raise ValidationError(
+                {
+                    "secret": f"The {' and '.join(moved)} now points to another host: enter the secret again "
+                    "(the stored one is only ever sent to the host it was entered for)."
+                }
+            )
+
     @property
     def key(self) -> str:
         """The LRS key (HTTP Basic user) or OAuth client id, decrypted."""
@@ -144,6 +182,7 @@ class LRSConnection(models.Model):
     @secret.setter
     def secret(self, value: str) -> None:
         self.secret_encrypted = encrypt_secret(value or "")
+        self._secret_entered = True
 
     def missing_credentials(self) -> list[str]:
         """Names of the credentials this connection's auth type needs and does not have."""

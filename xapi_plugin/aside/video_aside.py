@@ -25,11 +25,12 @@ from django.core.cache import cache
 from django.template import engines
 from django.utils import timezone
 from web_fragments.fragment import Fragment
-from xblock.core import XBlock, XBlockAside
+from xblock.core import XBlockAside
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Integer, Scope
 
 from xapi_plugin.aside import beacon_guard
+from xapi_plugin.aside.handlers import strict_json_handler
 from xapi_plugin.video import note_aside_reporting
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class VideoXapiAside(XBlockAside):
         fragment.initialize_js("XapiVideoAsideAuthor")
         return fragment
 
-    @XBlock.json_handler
+    @strict_json_handler
     def save_overrides(self, data, suffix=""):
         """Save course staff's choice for this video (Studio write access required)."""
         from django.contrib.auth import get_user_model  # noqa: PLC0415
@@ -178,7 +179,7 @@ class VideoXapiAside(XBlockAside):
         fragment.initialize_js("XapiVideoAside")
         return fragment
 
-    @XBlock.json_handler
+    @strict_json_handler
     def beacon(self, data, suffix=""):
         """One playback report from the page's script; checked, then fed to the viewing state."""
         user_id = self.current_user_id()

@@ -5,7 +5,7 @@ on and imports no model, so ``models.py`` can use it while Django loads apps.
 
 Public API: ``encrypt_secret``, ``decrypt_secret``, ``reencrypt_secret``, ``SecretDecryptionError``
 (``crypto.py``, Fernet with ``XAPI_ENCRYPTION_KEYS``), ``validate_endpoint`` and
-``is_loopback_host`` (``endpoints.py``), ``validate_public_endpoint`` (``public_endpoints.py``: the
+``is_loopback_host``, ``url_origin`` (``endpoints.py``), ``validate_public_endpoint`` (``public_endpoints.py``: the
 stricter rules for endpoints course teams enter in Studio).
 """
 
@@ -15,7 +15,7 @@ from xapi_plugin.connections.crypto import (
     encrypt_secret,
     reencrypt_secret,
 )
-from xapi_plugin.connections.endpoints import is_loopback_host, validate_endpoint
+from xapi_plugin.connections.endpoints import is_loopback_host, url_origin, validate_endpoint
 from xapi_plugin.connections.public_endpoints import validate_public_endpoint
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "encrypt_secret",
     "is_loopback_host",
     "reencrypt_secret",
+    "url_origin",
     "validate_endpoint",
     "validate_public_endpoint",
 ]

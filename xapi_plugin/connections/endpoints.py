@@ -20,6 +20,15 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def url_origin(value: str) -> tuple[str, int | None]:
+    """(lower-case host, port) of a URL: where its credentials would go; ("", None) when unreadable."""
+    try:
+        parts = urlsplit(value or "")
+        return (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return "", None
+
+
 def validate_endpoint(value: str) -> None:
     """An LRS endpoint: an absolute http(s) URL; plain http only on loopback unless allowed."""
     parts = urlsplit(value or "")
@@ -28,6 +37,13 @@ def validate_endpoint(value: str) -> None:
             "Enter the LRS endpoint as an absolute URL starting with https://, "
             "for example https://lrs.example.com/xapi",
             code="invalid_endpoint",
+        )
+    if "@" in parts.netloc:
+        # requests would send URL credentials instead of the stored ones, and URLs get printed.
+        raise ValidationError(
+            "The LRS endpoint must not contain a user name or password (user:password@): "
+            "remove them from the URL and enter the key and secret in their own fields.",
+            code="endpoint_userinfo",
         )
     if parts.query or parts.fragment:
         raise ValidationError(

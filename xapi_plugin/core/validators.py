@@ -1,8 +1,19 @@
 """Validation of course values that operators and course staff enter; messages say how to fix the value."""
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
+
+
+def validate_single_line(value: str) -> None:
+    """Printable text on one line: no control characters (CR/LF would break email headers)."""
+    if any(unicodedata.category(char) == "Cc" for char in value or ""):
+        raise ValidationError(
+            "Use printable characters on one line: line breaks, tabs and other control characters are not allowed.",
+            code="control_characters",
+        )
 
 
 def validate_course_key(value: str) -> None:

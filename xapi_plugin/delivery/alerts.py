@@ -1,12 +1,16 @@
-"""Emails to operators: once when an LRS starts failing, a reminder at most every
-``XAPI_ALERT_REMINDER_INTERVAL`` while it lasts, and once when the backlog has gone through.
+"""Emails to operators: once when an LRS starts failing, at most one more every
+``XAPI_ALERT_REMINDER_INTERVAL`` while it lasts (a reminder, or news that the failure changed:
+an LRS flapping between 502 and refused connections sends one email, not one per failure), and
+once when the backlog has gone through.
 
 Who sends is decided by a conditional UPDATE on the connection (``alerted_status``,
-``last_alert_at``), so many workers send each email once. Mail goes through Django's email
+``last_alert_at``), so many workers send each email once; if the mail server refuses it, the
+UPDATE is undone, so the next failure or sweep sends it again. Mail goes through Django's email
 framework to the connection's contact email and ``XAPI_ALERT_ADMIN_EMAILS``.
 """
 
 import logging
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -36,6 +40,20 @@ WHAT_TO_CHECK = {
 }
 
 
+# When the stored credentials cannot even be decrypted, the LRS is not the one to check.
+WHAT_TO_CHECK_UNDECRYPTABLE = (
+    "The plugin cannot decrypt this connection's stored credentials: the key they were encrypted with is no "
+    "longer in XAPI_ENCRYPTION_KEYS. Put it back (after the newest key) and run `./manage.py lms "
+    "xapi_rotate_keys`, or enter the key and secret again in Django admin. Statements are held, not dropped."
+)
+
+
+def _what_to_check(connection) -> str:
+    if connection.status == ConnectionStatus.AUTH_ERROR and "XAPI_ENCRYPTION_KEYS" in connection.last_failure_detail:
+        return WHAT_TO_CHECK_UNDECRYPTABLE
+    return WHAT_TO_CHECK.get(connection.status, "")
+
+
 def _recipients(connection) -> list[str]:
     recipients = [connection.contact_email] if connection.contact_email else []
     for address in get_setting("XAPI_ALERT_ADMIN_EMAILS") or []:
@@ -51,13 +69,19 @@ def _admin_link(connection) -> str:
         return "Django admin > xAPI > LRS connections"
 
 
-def _send(connection, subject: str, body: str) -> bool:
+def _one_line(text: str) -> str:
+    """Text safe for a mail header: control characters (rows saved before names were checked) as spaces."""
+    return " ".join("".join(" " if unicodedata.category(char) == "Cc" else char for char in text or "").split())
+
+
+def _send(connection, subject: str, body: str) -> bool | None:
+    """True if sent, False if the mail server failed, None when there is nobody to tell."""
     recipients = _recipients(connection)
     if not recipients:
-        return False
+        return None
     try:
         send_mail(
-            subject,
+            _one_line(subject),
             body,
             get_setting("XAPI_ALERT_FROM_EMAIL") or settings.DEFAULT_FROM_EMAIL,
             recipients,
@@ -83,7 +107,7 @@ def _failure_body(connection, reminder: bool) -> str:
             f"Statements waiting: {summary.pending} pending, {summary.held} held",
             f"Next attempt: {connection.retry_at or 'soon'}",
             "",
-            "What to check: " + WHAT_TO_CHECK.get(connection.status, ""),
+            "What to check: " + _what_to_check(connection),
             "",
             "Nothing is lost: statements are kept in the outbox and sent when the LRS works again.",
             f"Connection: {_admin_link(connection)}",
@@ -92,8 +116,32 @@ def _failure_body(connection, reminder: bool) -> str:
     )
 
 
+def _reminder_cutoff():
+    return timezone.now() - timedelta(seconds=float(get_setting("XAPI_ALERT_REMINDER_INTERVAL")))
+
+
+def _claim_and_send(connection, subject: str, body: str) -> bool:
+    """Win the right to send (conditional UPDATE), send, and give the right back if the mail failed."""
+    from xapi_plugin.models import LRSConnection  # noqa: PLC0415
+
+    now = timezone.now()
+    won = LRSConnection.objects.filter(
+        pk=connection.pk, alerted_status=connection.alerted_status, last_alert_at=connection.last_alert_at
+    ).update(alerted_status=connection.status, last_alert_at=now)
+    if not won:
+        return False
+    sent = _send(connection, subject, body)
+    if sent is False:
+        # Not sent: undo, so the next failure (or the sweep's reminder pass) tries again.
+        LRSConnection.objects.filter(pk=connection.pk, last_alert_at=now).update(
+            alerted_status=connection.alerted_status, last_alert_at=connection.last_alert_at
+        )
+    return bool(sent)
+
+
 def notify_failure(connection_id: int) -> bool:
-    """Send the alert if the connection has just moved into an error not alerted yet; True if sent."""
+    """Send the alert if the connection has just started failing (or its failure changed after the
+    reminder interval); True if sent."""
     from xapi_plugin.models import LRSConnection  # noqa: PLC0415
 
     connection = LRSConnection.objects.get(pk=connection_id)
@@ -104,31 +152,30 @@ def notify_failure(connection_id: int) -> bool:
         and connection.consecutive_failures < int(get_setting("XAPI_ALERT_AFTER_FAILURES"))
     ):
         return False  # transient so far: the next attempt (the probe) decides
-    won = LRSConnection.objects.filter(pk=connection_id, alerted_status=connection.alerted_status).update(
-        alerted_status=connection.status, last_alert_at=timezone.now()
-    )
-    if not won:
-        return False
+    if (
+        connection.alerted_status in ConnectionStatus.ERRORS
+        and connection.last_alert_at
+        and connection.last_alert_at > _reminder_cutoff()
+    ):
+        return False  # alerted in this failure already: the change waits for the reminder
     subject = f"[xAPI] LRS '{connection.name}' is failing: {connection.get_status_display()}"
-    return _send(connection, subject, _failure_body(connection, reminder=False))
+    return _claim_and_send(connection, subject, _failure_body(connection, reminder=False))
 
 
 def send_reminders() -> int:
-    """Remind about connections still failing since their last email; returns how many were sent."""
+    """Remind about connections still failing since their last email, and send alerts the mail
+    server refused earlier; returns how many were sent."""
     from xapi_plugin.models import LRSConnection  # noqa: PLC0415
 
-    cutoff = timezone.now() - timedelta(seconds=float(get_setting("XAPI_ALERT_REMINDER_INTERVAL")))
     sent = 0
     failing = LRSConnection.objects.filter(
-        status__in=ConnectionStatus.ERRORS, alerted_status__in=ConnectionStatus.ERRORS, last_alert_at__lte=cutoff
+        status__in=ConnectionStatus.ERRORS,
+        alerted_status__in=ConnectionStatus.ERRORS,
+        last_alert_at__lte=_reminder_cutoff(),
     )
     for connection in failing:
-        won = LRSConnection.objects.filter(pk=connection.pk, last_alert_at=connection.last_alert_at).update(
-            last_alert_at=timezone.now()
-        )
-        if won:
-            subject = f"[xAPI] Reminder: LRS '{connection.name}' is still failing ({connection.get_status_display()})"
-            sent += _send(connection, subject, _failure_body(connection, reminder=True))
+        subject = f"[xAPI] Reminder: LRS '{connection.name}' is still failing ({connection.get_status_display()})"
+        sent += _claim_and_send(connection, subject, _failure_body(connection, reminder=True))
     return sent
 
 
@@ -168,4 +215,12 @@ def notify_recovery_if_drained(connection_id: int) -> bool:
             f"Connection: {_admin_link(connection)}",
         ]
     )
-    return _send(connection, subject, body)
+    sent = _send(connection, subject, body)
+    if sent is False:
+        # Not sent: put the episode back (unless a new failure started), so the sweep tries again.
+        LRSConnection.objects.filter(pk=connection_id, failing_since=None, consecutive_failures=0).update(
+            failing_since=connection.failing_since,
+            alerted_status=connection.alerted_status,
+            last_alert_at=connection.last_alert_at,
+        )
+    return bool(sent)

@@ -1,29 +1,51 @@
 """Talking to one LRS: a pooled HTTP session, authentication, and what each answer means.
 
-``classify_response`` and ``parse_retry_after`` are pure; :class:`LRSClient` does the HTTP.
-Secrets are read from the connection only here, when a request is built, and never logged.
+``classify_response``, ``parse_retry_after`` and ``scrub_secrets`` are pure; :class:`LRSClient`
+does the HTTP. Secrets are read from the connection only here, when a request is built, and never
+logged; every LRS answer is scrubbed of the credentials that were sent before anything keeps it
+(some LRSs echo the request, ``Authorization`` header included, in their error bodies).
+
+Every request has a total deadline (connect + read timeout; the claim lease is twice that), not
+only per-read timeouts: an LRS sending one byte every half second would otherwise hold a POST
+open for minutes and let the lease lapse. At most ``MAX_BODY_BYTES`` of an answer are read.
 """
 
 import base64
+import json
 import logging
+import re
+import socket
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import Enum
+from urllib.parse import quote, quote_plus
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
+from xapi_plugin.connections import SecretDecryptionError
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.core.constants import AuthType, ConnectionStatus
 
 log = logging.getLogger(__name__)
 
 XAPI_VERSION = "1.0.3"
-_DETAIL_LIMIT = 480
+_DETAIL_LIMIT = 4000  # characters of an LRS answer kept (last_answer); the connection keeps 500
+MAX_BODY_BYTES = 64 * 1024  # bytes of an answer read at most; the rest is never downloaded
+REDACTED = "[redacted]"
+_MIN_SCRUB_LENGTH = 6  # shorter values alone are not hunted for (a key "k" would eat every k)
+_CHECK_DETAIL_LIMIT = 500  # characters of an answer shown in the admin's Test connection message
 _TOKEN_EARLY_REFRESH = 30  # seconds: refresh a cached OAuth token this long before it expires
+
+
+UNDECRYPTABLE_DETAIL = (
+    "the stored key/secret cannot be decrypted with any key in XAPI_ENCRYPTION_KEYS: put the key they were "
+    "stored with back in that setting (then run xapi_rotate_keys), or enter the key and secret again in admin"
+)
 
 
 class Outcome(Enum):
@@ -77,15 +99,36 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def _secret_forms(value: str) -> set[str]:
+    """The ways a credential can appear in an answer: as sent, URL-encoded, JSON-escaped."""
+    escaped = json.dumps(value)[1:-1]
+    return {value, quote(value, safe=""), quote_plus(value, safe=""), escaped, escaped.replace("/", "\\/")}
+
+
+def scrub_secrets(text: str, secrets) -> str:
+    """``text`` with every credential in ``secrets`` (and its encoded forms) replaced by ``[redacted]``."""
+    if not text:
+        return ""
+    forms = {form for value in secrets if value and len(value) >= _MIN_SCRUB_LENGTH for form in _secret_forms(value)}
+    if not forms:
+        return text
+    pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+
+
 def _short(text: str) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
 
 
-def classify_response(status_code: int, body: str = "", headers: dict | None = None) -> Answer:
-    """Map an HTTP answer from ``POST /statements`` to what delivery does next (pure)."""
+def classify_response(status_code: int, body: str = "", headers: dict | None = None, secrets=()) -> Answer:
+    """Map an HTTP answer from ``POST /statements`` to what delivery does next (pure).
+
+    ``secrets`` are the credentials the request carried: they are scrubbed from the body (and
+    a redirect's ``Location``) before anything is kept. 401 and 403 keep no body at all.
+    """
     headers = headers or {}
-    body = _short(body)
+    body = _short(scrub_secrets(body, secrets))
     if 200 <= status_code < 300:
         return Answer(Outcome.DELIVERED, ConnectionStatus.OK, status_code, body)
     if status_code == 409:
@@ -101,7 +144,8 @@ def classify_response(status_code: int, body: str = "", headers: dict | None = N
         hint = "check the key and secret (or token) of this connection"
         if status_code == 403:
             hint = "the credentials are valid but may not write statements: check their permissions on the LRS"
-        return Answer(Outcome.HOLD, ConnectionStatus.AUTH_ERROR, status_code, f"HTTP {status_code}: {hint}. {body}")
+        # No body: an answer to rejected credentials is where an LRS is most likely to echo them.
+        return Answer(Outcome.HOLD, ConnectionStatus.AUTH_ERROR, status_code, f"HTTP {status_code}: {hint}.")
     if status_code == 404:
         return Answer(
             Outcome.HOLD,
@@ -110,7 +154,7 @@ def classify_response(status_code: int, body: str = "", headers: dict | None = N
             f"HTTP 404: no xAPI statements resource there, check the endpoint URL. {body}",
         )
     if 300 <= status_code < 400:
-        location = headers.get("Location") or headers.get("location") or "?"
+        location = scrub_secrets(headers.get("Location") or headers.get("location") or "?", secrets)[:300]
         return Answer(
             Outcome.HOLD,
             ConnectionStatus.CANT_CONNECT,
@@ -122,7 +166,9 @@ def classify_response(status_code: int, body: str = "", headers: dict | None = N
 
 def classify_exception(error: Exception) -> Answer:
     """Map a failed request (timeout, refused, TLS) to a retry."""
-    if isinstance(error, requests.Timeout):
+    if isinstance(error, DeadlineExceeded):
+        detail = str(error)
+    elif isinstance(error, requests.Timeout):
         detail = f"no answer within the timeout ({type(error).__name__})"
     elif isinstance(error, requests.exceptions.SSLError):
         detail = "TLS error: check the LRS certificate"
@@ -131,6 +177,101 @@ def classify_exception(error: Exception) -> Answer:
     else:
         detail = f"request failed: {type(error).__name__}"
     return Answer(Outcome.RETRY, ConnectionStatus.CANT_CONNECT, None, detail)
+
+
+class DeadlineExceeded(requests.Timeout):
+    """The LRS did not finish its answer within the request's total deadline."""
+
+
+_watching = threading.local()
+
+
+class _Deadline:
+    """Shuts down the sockets of the requests made in this thread once ``seconds`` have passed."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.fired = False
+        self._connections: list = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def watch(self, connection) -> None:
+        with self._lock:
+            self._connections.append(connection)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            connections = list(self._connections)
+        for connection in connections:
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                try:
+                    # The plain socket call, also for TLS: wakes the blocked read with an EOF.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def __enter__(self) -> "_Deadline":
+        self._previous = getattr(_watching, "deadline", None)
+        _watching.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        _watching.deadline = self._previous
+
+
+def _watch_connection(connection) -> None:
+    deadline = getattr(_watching, "deadline", None)
+    if deadline is not None:
+        deadline.watch(connection)
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    def request(self, *args, **kwargs):
+        _watch_connection(self)
+        return super().request(*args, **kwargs)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def request(self, *args, **kwargs):
+        _watch_connection(self)
+        return super().request(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """An adapter whose connections a :class:`_Deadline` can cut."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _read_bounded(response: requests.Response) -> None:
+    """Read at most ``MAX_BODY_BYTES`` of the answer into ``response.content``; drop the rest."""
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(16384):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= MAX_BODY_BYTES:
+                break
+    finally:
+        response._content = b"".join(chunks)[:MAX_BODY_BYTES]
+        response._content_consumed = True
+        response.close()  # back to the pool if fully read; a truncated answer's connection is closed
 
 
 @dataclass
@@ -166,7 +307,10 @@ class LRSClient:
         self.connection = connection
         self.endpoint = connection.endpoint.rstrip("/")
         self.timeout = (float(get_setting("XAPI_HTTP_CONNECT_TIMEOUT")), float(get_setting("XAPI_HTTP_READ_TIMEOUT")))
+        # The whole request, answer included; the claim lease (claims.lease_seconds) is twice this.
+        self.deadline = sum(self.timeout)
         self._key = _cache_key(connection)
+        self._sent_tokens: list[str] = []
 
     @property
     def session(self) -> requests.Session:
@@ -176,22 +320,68 @@ class LRSClient:
                 for stale in [key for key in _sessions if key[0] == self._key[0]]:
                     _sessions.pop(stale).close()
                 session = requests.Session()
-                session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=4))
-                session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=4))
-                session.headers.update({"X-Experience-API-Version": XAPI_VERSION})
+                session.mount("https://", _DeadlineAdapter(pool_connections=1, pool_maxsize=4))
+                session.mount("http://", _DeadlineAdapter(pool_connections=1, pool_maxsize=4))
+                # identity: a compressed answer could inflate far past MAX_BODY_BYTES while being read.
+                session.headers.update({"X-Experience-API-Version": XAPI_VERSION, "Accept-Encoding": "identity"})
                 _sessions[self._key] = session
             return session
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+        """One HTTP request within ``self.deadline``, its answer read (bounded) before returning."""
+        with _Deadline(self.deadline) as deadline:
+            try:
+                response = self.session.request(
+                    method, url, timeout=self.timeout, allow_redirects=False, stream=True, **kwargs
+                )
+                _read_bounded(response)
+            except requests.RequestException:
+                if deadline.fired:
+                    raise DeadlineExceeded(
+                        f"no complete answer within {self.deadline:g} s (XAPI_HTTP_CONNECT_TIMEOUT + "
+                        "XAPI_HTTP_READ_TIMEOUT): the LRS is too slow"
+                    ) from None
+                raise
+        if deadline.fired:
+            raise DeadlineExceeded(f"no complete answer within {self.deadline:g} s: the LRS is too slow")
+        return response
+
+    def sent_secrets(self) -> list[str]:
+        """Every credential value a request of this client may carry (to scrub from answers)."""
+        values = list(self._sent_tokens)
+        try:
+            key, secret = self.connection.key, self.connection.secret
+        except SecretDecryptionError:
+            return values
+        basic = base64.b64encode(f"{key}:{secret}".encode()).decode("ascii")
+        values += [key, secret, basic, "Basic " + basic]
+        with _lock:
+            cached = _tokens.get(self._key)
+        if cached:
+            values.append(cached.value)
+        return values
 
     # --- authentication -------------------------------------------------------------------
 
     def _authorization(self, refresh: bool = False) -> str:
+        try:
+            return self._build_authorization(refresh)
+        except SecretDecryptionError:
+            # A key dropped from XAPI_ENCRYPTION_KEYS too early: nothing can be sent until an operator acts.
+            raise TokenError(Answer(Outcome.HOLD, ConnectionStatus.AUTH_ERROR, None, UNDECRYPTABLE_DETAIL)) from None
+
+    def _build_authorization(self, refresh: bool) -> str:
         auth_type = self.connection.auth_type
         if auth_type == AuthType.BASIC:
             raw = f"{self.connection.key}:{self.connection.secret}".encode()
             return "Basic " + base64.b64encode(raw).decode("ascii")
         if auth_type == AuthType.BEARER:
             return "Bearer " + self.connection.secret
-        return "Bearer " + self._oauth_token(refresh)
+        token = self._oauth_token(refresh)
+        self._sent_tokens.append(token)
+        return "Bearer " + token
 
     def _oauth_token(self, refresh: bool) -> str:
         with _lock:
@@ -202,19 +392,18 @@ class LRSClient:
         if self.connection.scope:
             data["scope"] = self.connection.scope
         try:
-            answer = self.session.post(
+            answer = self._send(
+                "POST",
                 self.connection.token_url,
                 data=data,
                 auth=(self.connection.key, self.connection.secret),
                 headers={"Accept": "application/json"},
-                timeout=self.timeout,
-                allow_redirects=False,
             )
         except requests.RequestException as error:
             base = classify_exception(error)
             raise TokenError(Answer(base.outcome, base.status, None, "token URL: " + base.detail)) from None
         if answer.status_code != 200:
-            base = classify_response(answer.status_code, answer.text, answer.headers)
+            base = classify_response(answer.status_code, "", answer.headers)
             status = ConnectionStatus.AUTH_ERROR if answer.status_code in (400, 401, 403) else base.status
             outcome = Outcome.HOLD if status == ConnectionStatus.AUTH_ERROR else base.outcome
             detail = f"token URL answered HTTP {answer.status_code}: check the client id, secret and scope"
@@ -238,14 +427,11 @@ class LRSClient:
         for attempt in range(2):
             headers = dict(kwargs.pop("headers", None) or {})
             headers["Authorization"] = self._authorization(refresh=attempt > 0)
-            response = self.session.request(
-                method, self.endpoint + path, headers=headers, timeout=self.timeout, allow_redirects=False, **kwargs
-            )
+            response = self._send(method, self.endpoint + path, headers=headers, **kwargs)
             if response.status_code != 401 or self.connection.auth_type != AuthType.OAUTH_CLIENT_CREDENTIALS:
                 return response
             if attempt == 0:
                 log.info("LRS connection %s answered 401: refreshing its OAuth token once", self.connection.pk)
-                response.close()
         return response
 
     def _refused_by_public_rules(self) -> Answer | None:
@@ -279,7 +465,7 @@ class LRSClient:
             return error.answer
         except requests.RequestException as error:
             return classify_exception(error)
-        return classify_response(response.status_code, response.text, response.headers)
+        return classify_response(response.status_code, response.text, response.headers, self.sent_secrets())
 
     def check(self) -> list[tuple[str, bool, str]]:
         """The reachability check every caller uses (demo, admin, idle probe, ``xapi_status --check``).
@@ -295,7 +481,7 @@ class LRSClient:
         if refused is not None:
             return [("reachable", False, refused.detail)]
         try:
-            about = self.session.get(self.endpoint + "/about", timeout=self.timeout, allow_redirects=False)
+            about = self._send("GET", self.endpoint + "/about")
         except requests.RequestException as error:
             return [("reachable", False, "GET /about: " + classify_exception(error).detail)]
         about_detail = f"GET /about: {about.status_code}"
@@ -332,7 +518,8 @@ class LRSClient:
         elif code == 403:
             credentials = ("credentials", True, "403 on reading: a write-only key, which is enough to send")
         else:
-            credentials = ("credentials", False, classify_response(code, answer.text).detail)
+            refused = classify_response(code, answer.text, answer.headers, self.sent_secrets())
+            credentials = ("credentials", False, refused.detail[:_CHECK_DETAIL_LIMIT])
         return [reachable, credentials]
 
 

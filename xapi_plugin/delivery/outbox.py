@@ -47,20 +47,50 @@ _COLUMNS = (
 
 @lru_cache(maxsize=32)
 def _insert_sql(alias: str, vendor: str, rows: int) -> str:
-    """``INSERT ... IGNORE`` of ``rows`` rows, in the database's own dialect (cached: this runs per event).
+    """An INSERT of ``rows`` rows that skips only a duplicate (connection, statement id), in the
+    database's own dialect (cached: this runs per event).
 
+    Not ``INSERT IGNORE`` (MySQL) or ``INSERT OR IGNORE`` (SQLite): those also turn a foreign-key,
+    NOT NULL or truncation error into a warning, and the statement would vanish without a trace.
     ``vendor`` is part of the cache key: an alias may be pointed at another database (tests do).
     """
     from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
 
     database = connections[alias]
+    quote = database.ops.quote_name
     meta = OutboxStatement._meta
     fields = [meta.get_field(name.removesuffix("_id") if name == "connection_id" else name) for name in _COLUMNS]
-    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(quote(field.column) for field in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
-    insert = database.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    insert = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}"
+    if vendor == "mysql":
+        # A no-op update: only the duplicate-key case is absorbed.
+        return f"{insert} ON DUPLICATE KEY UPDATE {quote(meta.pk.column)} = {quote(meta.pk.column)}"
+    if vendor in ("sqlite", "postgresql"):
+        unique = ", ".join(quote(meta.get_field(name).column) for name in _UNIQUE)
+        return f"{insert} ON CONFLICT ({unique}) DO NOTHING"
     suffix = database.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    return f"{insert} {database.ops.quote_name(meta.db_table)} ({columns}) VALUES {values}{suffix}"
+    return f"{database.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {insert[len('INSERT INTO '):]}{suffix}"
+
+
+# The unique constraint a duplicate hits (models.OutboxStatement: xapi_outbox_connection_statement).
+_UNIQUE = ("connection", "statement_id")
+
+
+def _count_new_rows(cursor, database, connection_id: int, statement_ids: list, created) -> int:
+    """Rows this INSERT created (MySQL: Django's FOUND_ROWS flag counts a skipped duplicate as 1)."""
+    from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
+
+    quote = database.ops.quote_name
+    meta = OutboxStatement._meta
+    marks = ", ".join(["%s"] * len(statement_ids))
+    column = {name: quote(meta.get_field(name).column) for name in ("connection", "statement_id", "created")}
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {column['connection']} = %s "
+        f"AND {column['statement_id']} IN ({marks}) AND {column['created']} = %s",
+        [connection_id, *statement_ids, created],
+    )
+    return cursor.fetchone()[0]
 
 
 def enqueue_statements(
@@ -69,11 +99,11 @@ def enqueue_statements(
     """Store statements for delivery; returns how many were new.
 
     A statement whose id is already in this connection's outbox is skipped (replaying an event
-    queues nothing new): one ``INSERT ... IGNORE`` against the unique (connection, statement id)
-    constraint, no read first. ``source`` is recorded on each row (``course``, ``video`` or
-    the plugin that sent it). Producers go through ``xapi_plugin.routing.queue_statements``,
-    which calls this once per connection. The delivery task is queued when the surrounding transaction
-    commits (at once in autocommit).
+    queues nothing new): one INSERT that absorbs only a duplicate of the unique (connection,
+    statement id) constraint, no read first; any other database error raises. ``source`` is
+    recorded on each row (``course``, ``video`` or the plugin that sent it). Producers go through
+    ``xapi_plugin.routing.queue_statements``, which calls this once per connection. The delivery
+    task is queued when the surrounding transaction commits (at once in autocommit).
     """
     from xapi_plugin.models import OutboxStatement  # noqa: PLC0415
 
@@ -85,15 +115,17 @@ def enqueue_statements(
     now = database.ops.adapt_datetimefield_value(timezone.now())
     params: list = []
     seen: set[str] = set()
+    db_ids: list = []
     for statement in statements:
         if statement["id"] in seen:
             continue
         seen.add(statement["id"])
+        db_ids.append(id_field.get_db_prep_value(uuid.UUID(statement["id"]), database))
         params += [
             connection_id,
             str(course_key),
             user_id,
-            id_field.get_db_prep_value(uuid.UUID(statement["id"]), database),
+            db_ids[-1],
             _short_verb(statement["verb"]["id"]),
             source[:64],
             serialise_statement(statement),
@@ -106,6 +138,8 @@ def enqueue_statements(
     with database.cursor() as cursor:
         cursor.execute(_insert_sql(alias, database.vendor, len(seen)), params)
         inserted = cursor.rowcount
+        if database.vendor == "mysql":
+            inserted = _count_new_rows(cursor, database, connection_id, db_ids, now)
     if inserted:
         transaction.on_commit(lambda: _schedule_delivery(connection_id), using=alias)
     return max(inserted, 0)

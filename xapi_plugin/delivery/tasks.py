@@ -6,12 +6,15 @@
   ``retry_at`` comes, expires rows past the retry window and sends alert reminders.
 
 Both are ``acks_late`` and idempotent: a worker killed mid-task leaves its message to be
-redelivered and its claimed rows to come back when their lease ends.
+redelivered and its claimed rows to come back when their lease ends. Both have Celery soft and
+hard time limits, so no LRS, however slow, keeps a worker: every request also has its own
+deadline (``lrs_client``), and the soft limit leaves the time budget plus two leases.
 """
 
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -22,6 +25,11 @@ log = logging.getLogger(__name__)
 
 # A task gives its worker back after this long; it re-queues itself if rows are still due.
 TASK_TIME_BUDGET = 60.0
+# Time limits with the default timeouts (lease 70 s); schedule_delivery widens them for longer timeouts.
+DELIVER_SOFT_TIME_LIMIT = 300
+DELIVER_HARD_TIME_LIMIT = 360
+SWEEP_SOFT_TIME_LIMIT = 120
+SWEEP_HARD_TIME_LIMIT = 180
 _QUEUED_KEY = "xapi_plugin:delivery-queued:{}"
 
 
@@ -29,8 +37,12 @@ _ONE_ATTEMPT = {"max_retries": 0}
 
 
 def _task_options() -> dict:
+    from xapi_plugin.delivery.claims import lease_seconds  # noqa: PLC0415
+
     queue = get_setting("XAPI_CELERY_QUEUE")
-    return {"queue": queue} if queue else {}
+    soft = max(DELIVER_SOFT_TIME_LIMIT, TASK_TIME_BUDGET + 2 * lease_seconds() + 30)
+    options = {"soft_time_limit": soft, "time_limit": soft + 60}
+    return {"queue": queue, **options} if queue else options
 
 
 def schedule_delivery(connection_id: int) -> None:
@@ -50,14 +62,24 @@ def schedule_delivery(connection_id: int) -> None:
 
 
 @shared_task(
-    acks_late=True, reject_on_worker_lost=True, ignore_result=True, name="xapi_plugin.delivery.tasks.deliver_connection"
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=DELIVER_SOFT_TIME_LIMIT,
+    time_limit=DELIVER_HARD_TIME_LIMIT,
+    name="xapi_plugin.delivery.tasks.deliver_connection",
 )
 def deliver_connection(connection_id: int) -> dict:
     """Deliver one connection's due statements; safe to run many at once and to run again."""
     from xapi_plugin.delivery.runner import deliver_due  # noqa: PLC0415
 
     cache.delete(_QUEUED_KEY.format(int(connection_id)))
-    report = deliver_due(connection_id, time_budget=TASK_TIME_BUDGET, on_full_batch=schedule_delivery)
+    try:
+        report = deliver_due(connection_id, time_budget=TASK_TIME_BUDGET, on_full_batch=schedule_delivery)
+    except SoftTimeLimitExceeded:
+        # Claimed rows come back when their lease ends; the sweep queues the connection again.
+        log.warning("delivery task for LRS connection %s hit its soft time limit", connection_id)
+        return {"connection": connection_id, "stopped": "soft time limit"}
     if report.stopped == "time budget":
         schedule_delivery(connection_id)
     return {
@@ -70,7 +92,13 @@ def deliver_connection(connection_id: int) -> dict:
     }
 
 
-@shared_task(acks_late=True, ignore_result=True, name="xapi_plugin.delivery.tasks.sweep")
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=SWEEP_SOFT_TIME_LIMIT,
+    time_limit=SWEEP_HARD_TIME_LIMIT,
+    name="xapi_plugin.delivery.tasks.sweep",
+)
 def sweep() -> dict:
     """Periodic safety net: expire, remind, and queue every connection that has work or needs a probe."""
     return sweep_now()

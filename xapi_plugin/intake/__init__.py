@@ -7,7 +7,8 @@ receivers of openedx-events learning signals and platform signals (``receivers.p
 handler ``TRACKING_ROUTES`` names (course progress, video). ``replay_files`` feeds old tracking
 logs through the same path (``xapi_replay``).
 
-Public API: ``TrackingEvent``, ``MalformedEvent``, ``normalise_event``, ``ingest_tracking_event``,
+Public API: ``TrackingEvent``, ``event_fingerprint`` (never raises), ``MalformedEvent``,
+``normalise_event``, ``ingest_tracking_event``,
 ``XapiTrackingBackend``, ``tracking_event_emitted_receiver``, ``ReplayFilter``, ``ReplayReport``,
 ``parse_time``, ``replay_files``.
 """
@@ -16,6 +17,7 @@ from xapi_plugin.core.lazy import lazy_exports
 
 _EXPORTS = {
     "TrackingEvent": "tracking",
+    "event_fingerprint": "tracking",
     "MalformedEvent": "tracking",
     "normalise_event": "tracking",
     "ingest_tracking_event": "tracking",

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from django.db import transaction
 
+from xapi_plugin.core import metrics
 from xapi_plugin.intake import tracking
 from xapi_plugin.intake.tracking import MalformedEvent, TrackingEvent, normalise_event
+from xapi_plugin.privacy import LearnerRetired
 
 log = logging.getLogger(__name__)
 
@@ -150,34 +152,54 @@ def _replay(paths, event_filter, report, on_progress, emit_statement=None) -> No
         for number, line in iter_log_lines(Path(path), progress):
             report.lines += 1
             try:
-                raw = json.loads(line)
-            except ValueError:
-                report.add_malformed(name, number, "not JSON")
-                continue
-            if not isinstance(raw, dict):
-                report.add_malformed(name, number, "not an event object")
-                continue
-            event_name = raw.get("name") or raw.get("event_type")
-            if event_name not in tracking.TRACKING_ROUTES:
-                report.not_ours += 1
-                continue
-            try:
-                event = normalise_event(raw)
-                if not event_filter.accepts(event):
-                    report.filtered_out += 1
-                    continue
-                report.events += 1
-                with transaction.atomic():
-                    tracking.route_event(event)
-            except (MalformedEvent, ValueError) as exc:
-                report.add_malformed(name, number, str(exc))
-                continue
-            except Exception:  # noqa: BLE001 - one bad event never stops a replay
+                routed = _replay_line(line, event_filter, report)
+            except Exception:  # noqa: BLE001 - one bad line never stops a replay
+                routed = False
                 report.failed += 1
-                log.exception("xapi replay: failed on %s line %d", name, number)
+                metrics.increment(metrics.FAILED_EVENTS)
+                fingerprint = _line_fingerprint(line)
+                tracking.log_bad_event_once(
+                    logging.WARNING, fingerprint, "xapi replay: failed on %s line %d (%s)", name, number, fingerprint
+                )
+            if isinstance(routed, str):
+                report.add_malformed(name, number, routed)
+                metrics.increment(metrics.SKIPPED_EVENTS)
                 continue
-            if emit_statement:
+            if routed and emit_statement:
                 for row in _new_rows_since(watermark):
                     emit_statement(row.payload)
                     watermark = row.pk
                     report.statements += 1
+
+
+def _line_fingerprint(line: bytes) -> str:
+    return tracking.event_fingerprint(line.decode("utf-8", "replace"))
+
+
+def _replay_line(line: bytes, event_filter: ReplayFilter, report: ReplayReport) -> bool | str:
+    """Feed one log line to its handler: True if it was routed, False if skipped, or why it is malformed."""
+    try:
+        raw = json.loads(line)
+    except (ValueError, RecursionError):
+        return "not JSON"
+    if not isinstance(raw, dict):
+        return "not an event object"
+    event_name = tracking.event_name(raw)
+    if event_name not in tracking.TRACKING_ROUTES:
+        if event_name is None and (raw.get("name") is not None or raw.get("event_type") is not None):
+            return "the event name is not a string"
+        report.not_ours += 1
+        return False
+    try:
+        event = normalise_event(raw)
+        if not event_filter.accepts(event):
+            report.filtered_out += 1
+            return False
+        report.events += 1
+        with transaction.atomic():
+            tracking.route_event(event)
+    except (MalformedEvent, ValueError) as exc:
+        return str(exc)[:200] or type(exc).__name__
+    except LearnerRetired:
+        return False
+    return True

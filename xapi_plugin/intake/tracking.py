@@ -8,8 +8,11 @@ raises into the platform: a malformed event is logged with its fingerprint, coun
 import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache as memoize
 
 from django.core.cache import cache
@@ -58,8 +61,100 @@ _DEDUPE_PREFIX = "xapi_plugin:seen-event:"
 _DEDUPE_TTL = 3600
 
 
+_MAX_USER_ID = 2**31 - 1  # the platform's user ids are database integers
+
+
 class MalformedEvent(ValueError):
     """A tracking event that cannot be read (no name, unreadable data, bad user id...)."""
+
+
+def _json_default(value):
+    """How values the platform's own encoders accept (and hostile ones) enter a fingerprint."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | bytes | bytearray):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(str(item) for item in value)
+    return f"<{type(value).__name__}>"
+
+
+def _shape(value, budget: int = 4000) -> str:
+    """A bounded, iterative, never-raising text of a value that ``json.dumps`` refused (deep, mixed keys)."""
+    parts: list[str] = []
+    stack = [value]
+    while stack and len(parts) < budget:
+        item = stack.pop()
+        kind = type(item).__name__
+        if isinstance(item, dict):
+            parts.append("{")
+            for key, inner in list(item.items())[:100]:
+                stack.extend((inner, key))
+        elif isinstance(item, list | tuple):
+            parts.append(kind + "[")
+            stack.extend(reversed(item[:100]))
+        elif isinstance(item, str):
+            parts.append("s:" + item[:200])
+        elif isinstance(item, bool | float):
+            parts.append(f"{kind}:{item}")
+        elif isinstance(item, int):
+            parts.append(f"int:{item.bit_length()}:{item % 1_000_000_007}")  # no str(): huge ints raise
+        else:
+            parts.append("<" + kind + ">")
+    return "|".join(parts)
+
+
+def event_fingerprint(value) -> str:
+    """A stable 24-hex id of an event (or anything), logged instead of its content. Never raises."""
+    try:
+        try:
+            body = json.dumps(value, sort_keys=True, default=_json_default)
+        except (TypeError, ValueError, RecursionError):
+            body = "shape:" + _shape(value)
+        return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    except Exception:  # noqa: BLE001 - a value hostile even to the fallback
+        return "0" * 24
+
+
+def _brief(value) -> str:
+    """A short description of a bad value for a log line (its type, and a little of it if readable)."""
+    # Strings are not quoted: they may hold a learner's data. Numbers are, briefly (huge ints too).
+    text = f"{value:.6g}" if isinstance(value, float) else ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value) if value.bit_length() < 64 else f"of {value.bit_length()} bits"
+    return f"{type(value).__name__} {text}".strip()
+
+
+def event_name(raw) -> str | None:
+    """The event's name (``name`` or, in tracking logs, ``event_type``) when it is a string, else None."""
+    if not isinstance(raw, dict):
+        return None
+    for key in ("name", "event_type"):
+        value = raw.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+# Fingerprints of bad events already logged by this process (each bad event is logged once).
+_LOGGED_LIMIT = 4096
+_logged: OrderedDict[str, None] = OrderedDict()
+_logged_lock = threading.Lock()
+
+
+def log_bad_event_once(level: int, fingerprint: str, message: str, *args) -> None:
+    """Log ``message % args`` unless ``fingerprint`` was logged lately (by this process). Never raises."""
+    with _logged_lock:
+        if fingerprint in _logged:
+            _logged.move_to_end(fingerprint)
+            return
+        _logged[fingerprint] = None
+        if len(_logged) > _LOGGED_LIMIT:
+            _logged.popitem(last=False)
+    try:
+        log.log(level, message, *args)
+    except Exception:  # noqa: BLE001 - a broken log handler must not reach the platform either
+        pass
 
 
 @dataclass(frozen=True)
@@ -73,34 +168,37 @@ class TrackingEvent:
 
     @property
     def user_id(self) -> int | None:
-        value = self.context.get("user_id", self.data.get("user_id") if isinstance(self.data, dict) else None)
-        if value in (None, ""):
+        value = self.context.get("user_id", self.data.get("user_id"))
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        try:
-            return int(value)
-        except (TypeError, ValueError) as exc:
-            raise MalformedEvent(f"user_id {value!r} is not a number") from exc
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= _MAX_USER_ID:
+            raise MalformedEvent(f"user_id ({_brief(value)}) is not a user id")
+        return value
 
     @property
     def course_key(self) -> str | None:
-        return self.context.get("course_id") or self.data.get("course_id") or None
+        for value in (self.context.get("course_id"), self.data.get("course_id")):
+            if isinstance(value, str) and value:
+                return value
+        return None
 
     @property
     def fingerprint(self) -> str:
         """Stable id of this event: name, user, time and data. Logged instead of the event itself."""
-        body = json.dumps([self.name, self.context.get("user_id"), self.timestamp, self.data], sort_keys=True)
-        return hashlib.sha256(body.encode()).hexdigest()[:24]
+        return event_fingerprint([self.name, self.context.get("user_id"), self.timestamp, self.data])
 
 
 def _as_dict(value, what: str) -> dict:
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value):
         return {}
     if isinstance(value, dict):
         return value
     if isinstance(value, str):
         try:
             parsed = json.loads(value)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise MalformedEvent(f"{what} is not JSON") from exc
         if isinstance(parsed, dict):
             return parsed
@@ -111,15 +209,15 @@ def normalise_event(raw: dict) -> TrackingEvent:
     """Read an eventtracking event (``name``/``data``) or a tracking-log line (``event_type``/``event``)."""
     if not isinstance(raw, dict):
         raise MalformedEvent("event is not an object")
-    name = raw.get("name") or raw.get("event_type")
-    if not name or not isinstance(name, str):
+    name = event_name(raw)
+    if name is None:
         raise MalformedEvent("event has no name")
     data = _as_dict(raw["data"] if "data" in raw else raw.get("event"), "event data")
     context = _as_dict(raw.get("context"), "event context")
-    timestamp = raw.get("timestamp") or raw.get("time")
+    timestamp = next((raw[key] for key in ("timestamp", "time") if raw.get(key) is not None), None)
     if isinstance(timestamp, datetime):
         timestamp = timestamp.isoformat()
-    if not timestamp or not isinstance(timestamp, str):
+    if not isinstance(timestamp, str) or not timestamp:
         raise MalformedEvent("event has no timestamp")
     return TrackingEvent(name=name, timestamp=timestamp, data=data, context=context)
 
@@ -142,17 +240,42 @@ def route_event(event: TrackingEvent) -> None:
     _handler(TRACKING_ROUTES[event.name])(event)
 
 
+def _is_ours(raw) -> bool | None:
+    """True for an event we route, False for one of no interest, None for one whose name is unreadable."""
+    if not isinstance(raw, dict):
+        return None
+    name = event_name(raw)
+    if name is not None:
+        return name in TRACKING_ROUTES
+    # A name that is there but not a string (a list, a number...) is a broken event, not someone else's.
+    return False if raw.get("name") is None and raw.get("event_type") is None else None
+
+
 def ingest_tracking_event(raw: dict) -> None:
-    """Route one raw tracking event to its handler. Never raises."""
-    name = raw.get("name") or raw.get("event_type") if isinstance(raw, dict) else None
-    if name not in TRACKING_ROUTES:
-        return  # most events are not ours: cheap exit before any parsing
+    """Route one raw tracking event to its handler. Never raises: a bad event is counted and logged
+    once, by its fingerprint."""
     try:
-        event = normalise_event(raw)
+        ours = _is_ours(raw)
+        if ours is False:
+            return  # most events are not ours: cheap exit before any parsing
+        if ours is None:
+            raise MalformedEvent("event is not an object with a name")
+        _ingest(normalise_event(raw))
     except MalformedEvent as exc:
         metrics.increment(metrics.SKIPPED_EVENTS)
-        log.warning("xapi: skipped malformed tracking event %s: %s", name, exc)
-        return
+        fingerprint = event_fingerprint(raw)
+        log_bad_event_once(
+            logging.WARNING, fingerprint, "xapi: skipped malformed tracking event %s: %s", fingerprint, exc
+        )
+    except Exception as exc:  # noqa: BLE001 - never break the learner's request
+        metrics.increment(metrics.FAILED_EVENTS)
+        fingerprint = event_fingerprint(raw)
+        log_bad_event_once(
+            logging.WARNING, fingerprint, "xapi: failed on tracking event %s (%s)", fingerprint, type(exc).__name__
+        )
+
+
+def _ingest(event: TrackingEvent) -> None:
     if not first_sighting(event):
         metrics.increment(metrics.DUPLICATE_EVENTS)
         return
@@ -160,13 +283,25 @@ def ingest_tracking_event(raw: dict) -> None:
         route_event(event)
     except MalformedEvent as exc:
         metrics.increment(metrics.SKIPPED_EVENTS)
-        log.warning("xapi: skipped tracking event %s %s: %s", event.name, event.fingerprint, exc)
+        fingerprint = event.fingerprint
+        log_bad_event_once(
+            logging.WARNING, fingerprint, "xapi: skipped tracking event %s %s: %s", event.name, fingerprint, exc
+        )
     except LearnerRetired:
         metrics.increment(metrics.SKIPPED_EVENTS)
         log.info("xapi: skipped tracking event %s %s: the learner is retired", event.name, event.fingerprint)
-    except Exception:  # noqa: BLE001 - never break the learner's request
+    except Exception as exc:  # noqa: BLE001 - never break the learner's request
         metrics.increment(metrics.FAILED_EVENTS)
-        log.exception("xapi: failed on tracking event %s %s", event.name, event.fingerprint)
+        fingerprint = event.fingerprint
+        log_bad_event_once(
+            logging.ERROR,
+            fingerprint,
+            "xapi: failed on tracking event %s %s (%s)",
+            event.name,
+            fingerprint,
+            type(exc).__name__,
+        )
+        log.debug("xapi: failure on tracking event %s", event.fingerprint, exc_info=True)
 
 
 class XapiTrackingBackend:
@@ -180,7 +315,8 @@ class XapiTrackingBackend:
 
 
 def tracking_event_emitted_receiver(sender=None, tracking_log=None, **kwargs) -> None:
-    """Receiver of openedx-events ``TRACKING_EVENT_EMITTED`` (data and context arrive as JSON strings)."""
+    """Receiver of openedx-events ``TRACKING_EVENT_EMITTED`` (data and context arrive as JSON strings).
+    Never raises."""
     try:
         raw = {
             "name": tracking_log.name,
@@ -188,8 +324,8 @@ def tracking_event_emitted_receiver(sender=None, tracking_log=None, **kwargs) ->
             "data": tracking_log.data,
             "context": tracking_log.context,
         }
-    except AttributeError:
+    except Exception:  # noqa: BLE001 - no tracking_log, or one whose attributes raise
         metrics.increment(metrics.SKIPPED_EVENTS)
-        log.warning("xapi: TRACKING_EVENT_EMITTED without tracking_log data")
+        log_bad_event_once(logging.WARNING, "no-tracking-log", "xapi: TRACKING_EVENT_EMITTED without tracking_log data")
         return
     ingest_tracking_event(raw)

@@ -4,7 +4,9 @@ from xapi_plugin.core.constants import SETTING_DEFAULTS
 from xapi_plugin.settings.common import add_tracking_backend
 
 # Read from AUTH_TOKENS (secrets) before ENV_TOKENS, where older deployments keep them.
-_SECRET_SETTINGS = {"XAPI_ENCRYPTION_KEYS"}
+_SECRET_SETTINGS = {"XAPI_ENCRYPTION_KEYS", "XAPI_ACTOR_ID_SALT"}
+# Read by xapi_plugin.checks: the salt must be set where this profile runs.
+PROFILE_SETTING = "_XAPI_PLUGIN_PROFILE"
 
 
 def plugin_settings(settings) -> None:
@@ -20,5 +22,6 @@ def plugin_settings(settings) -> None:
             setattr(settings, name, auth_tokens[name])
         elif name in env_tokens:
             setattr(settings, name, env_tokens[name])
+    setattr(settings, PROFILE_SETTING, "production")
     # Deployments that rebuild EVENT_TRACKING_BACKENDS from YAML after common settings.
     add_tracking_backend(settings)

@@ -6,6 +6,7 @@ and are dropped whenever a ``CourseSettings`` or ``LRSConnection`` row is saved 
 (:func:`connect_cache_invalidation`, called when the app is ready).
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -58,7 +59,9 @@ def _generation() -> int:
 
 
 def _cache_key(course_key: str) -> str:
-    return f"{_CACHE_PREFIX}{_generation()}:{course_key}"
+    # Course keys reach 255 characters and events may carry spaces: memcached refuses both. Hash them.
+    digest = hashlib.sha256(course_key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return f"{_CACHE_PREFIX}{_generation()}:{digest}"
 
 
 def _load(course_key: str) -> CourseXapiSettings | None:
