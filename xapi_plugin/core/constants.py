@@ -112,6 +112,11 @@ SETTING_DEFAULTS = {
     # Secret salt of the opaque account ids sent in actor mode "account" (and as the email
     # fallback). Set it once to a long random string; changing it changes every learner's id.
     "XAPI_ACTOR_ID_SALT": "",
+    # Video intake: "worker" (the request stores the observation, a Celery worker folds it into the
+    # viewing state and writes the statements) or "inline" (the request folds it at once).
+    "XAPI_VIDEO_INTAKE": "worker",
+    # Folded intake rows are kept this long (fold latency in xapi_status), then purged.
+    "XAPI_INTAKE_RETENTION": 24 * 3600,  # seconds
     # Course settings cache lifetime (entries are also dropped on every change).
     "XAPI_SETTINGS_CACHE_TIMEOUT": 300,  # seconds
 }

@@ -25,7 +25,7 @@ Rules (README, section "Video"):
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from xapi_plugin.statements import deterministic_uuid4_shaped, statement_id
@@ -40,6 +40,14 @@ INACTIVITY = timedelta(minutes=30)
 REORDER_WINDOW = timedelta(minutes=5)
 # Beyond this many segments the chronological list is folded into its union (progress is kept).
 MAX_SEGMENTS = 500
+
+#: At most this many pages keep a session open in one state; opening another ends the oldest
+#: (``terminated``), so fresh page ids cannot grow the row without bound.
+MAX_OPEN_SESSIONS = 10
+#: Plausible video lengths (seconds); a length outside is treated as unknown.
+MIN_LENGTH, MAX_LENGTH = 0.5, 24 * 3600.0
+#: A later report of the length may differ from the pinned one by this much (containers round).
+LENGTH_TOLERANCE = 1.0
 
 KINDS = ("load", "play", "pause", "seek", "ended", "position", "complete", "interact", "unload")
 
@@ -521,4 +529,28 @@ def close_idle_sessions(viewing: Viewing, settings: VideoSettings, now: datetime
     """
     stepper = _Step(viewing, None, settings)
     stepper.close_idle(now)
+    return stepper.intents
+
+
+def guard_observation(viewing: Viewing, obs: Observation) -> Observation:
+    """``obs`` with a length the state can believe: plausible, and the pinned one once known.
+
+    The first plausible length a learner's player reports for a video is kept; a later one
+    further than :data:`LENGTH_TOLERANCE` from it (a second page claiming the video is 2 s long)
+    is dropped, so a browser cannot shrink the video to complete it.
+    """
+    duration = obs.duration
+    if duration is not None and not MIN_LENGTH <= duration <= MAX_LENGTH:
+        duration = None
+    if duration is not None and viewing.length and abs(duration - viewing.length) > LENGTH_TOLERANCE:
+        duration = None
+    return obs if duration == obs.duration else replace(obs, duration=duration)
+
+
+def cap_open_sessions(viewing: Viewing, settings: VideoSettings) -> list[VideoIntent]:
+    """End the least recently active sessions beyond :data:`MAX_OPEN_SESSIONS` (``terminated`` at their last event)."""
+    stepper = _Step(viewing, None, settings)
+    while len(viewing.sessions) > MAX_OPEN_SESSIONS:
+        key = min(viewing.sessions, key=lambda name: (viewing.sessions[name].last, name))
+        stepper.close_session(key, viewing.sessions[key].last)
     return stepper.intents

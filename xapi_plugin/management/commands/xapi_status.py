@@ -8,6 +8,7 @@ from django.utils import timezone
 from xapi_plugin.core.metrics import read_counters
 from xapi_plugin.delivery import outbox_summary
 from xapi_plugin.models import LRSConnection
+from xapi_plugin.video import intake_summary
 
 
 def _age(delta) -> str:
@@ -55,8 +56,19 @@ class Command(BaseCommand):
                 }
             )
         counters = read_counters()
+        video = intake_summary(now)
+        intake = {
+            "pending": video.pending,
+            "oldest_pending_age_seconds": (
+                round(video.oldest_pending_age.total_seconds(), 3) if video.oldest_pending_age else None
+            ),
+            "oldest_pending_age": _age(video.oldest_pending_age),
+            "recent_folded": video.folded_recently,
+            "median_fold_latency_seconds": video.median_fold_latency,
+            "p95_fold_latency_seconds": video.p95_fold_latency,
+        }
         if options["json"]:
-            self.stdout.write(json.dumps({"connections": rows, "counters": counters}, indent=2))
+            self.stdout.write(json.dumps({"connections": rows, "video_intake": intake, "counters": counters}, indent=2))
             return
         if not rows:
             self.stdout.write("No LRS connections yet (Django admin > xAPI > LRS connections).")
@@ -75,4 +87,10 @@ class Command(BaseCommand):
                 f"expired: {row['expired']}  delivered: {row['delivered']}"
             )
             self.stdout.write(f"  oldest pending: {row['oldest_pending_age']}")
+        latency = "-" if video.median_fold_latency is None else f"{video.median_fold_latency:.3f} s"
+        p95 = "-" if video.p95_fold_latency is None else f"{video.p95_fold_latency:.3f} s"
+        self.stdout.write(
+            f"video intake: unfolded observations: {video.pending}  oldest unfolded: {intake['oldest_pending_age']}  "
+            f"event-to-outbox latency (last {video.folded_recently} folded): median {latency}, p95 {p95}"
+        )
         self.stdout.write("counters: " + " ".join(f"{name}={value}" for name, value in counters.items()))
