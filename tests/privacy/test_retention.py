@@ -103,7 +103,11 @@ def test_purge_removes_exactly_the_rows_past_the_window(outbox_rows, viewing_row
 
     counts = retention.purge(now=NOW)
 
-    assert counts == {"delivered_statements": len(outbox_expired), "viewing_states": len(viewing_expired), "folded_video_intake": 0}
+    assert counts == {
+        "delivered_statements": len(outbox_expired),
+        "viewing_states": len(viewing_expired),
+        "folded_video_intake": 0,
+    }
     assert set(OutboxStatement.objects.values_list("pk", flat=True)) == outbox_kept
     assert set(VideoViewingState.objects.values_list("pk", flat=True)) == viewing_kept
     assert retention.purge(now=NOW) == {"delivered_statements": 0, "viewing_states": 0, "folded_video_intake": 0}
@@ -185,7 +189,11 @@ def test_task_and_command_run_the_purge(make_connection):
     assert old and stale
 
     _outbox_row(connection, "old_again", OutboxState.DELIVERED, NOW - timedelta(days=60))
-    assert privacy_tasks.purge_expired_data.apply().get() == {"delivered_statements": 1, "viewing_states": 0, "folded_video_intake": 0}
+    assert privacy_tasks.purge_expired_data.apply().get() == {
+        "delivered_statements": 1,
+        "viewing_states": 0,
+        "folded_video_intake": 0,
+    }
     with pytest.raises(CommandError, match="at least 1"):
         call_command("xapi_purge", "--batch-size", "0")
 

@@ -152,11 +152,14 @@ def test_worker_sigkilled_mid_fold_loses_and_doubles_nothing(intake_host):
         with holder.cursor() as cursor:
             # Hold the learner's viewing state: the worker claims the new rows and blocks inside its fold.
             cursor.execute("BEGIN")
-            cursor.execute(f"SELECT id FROM {VideoViewingState._meta.db_table} WHERE user_id = %s FOR UPDATE", [user_id])
+            cursor.execute(
+                f"SELECT id FROM {VideoViewingState._meta.db_table} WHERE user_id = %s FOR UPDATE", [user_id]
+            )
         _send(later)
         wait_for(
-            lambda: VideoIntake.objects.filter(claimed_until__isnull=False, folded_at__isnull=True).count()
-            == len(later),
+            lambda: (
+                VideoIntake.objects.filter(claimed_until__isnull=False, folded_at__isnull=True).count() == len(later)
+            ),
             20,
             "the doomed worker to claim the rows",
         )

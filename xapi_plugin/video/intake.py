@@ -287,4 +287,3 @@ def intake_summary(now: datetime | None = None) -> IntakeSummary:
         median_fold_latency=quantile(0.5),
         p95_fold_latency=quantile(0.95),
     )
-
