@@ -324,3 +324,19 @@ def test_handler_over_http(client, settings, tracked, learner, clock):
     response = client.post(url, body, content_type="application/json")
     assert response.status_code == 200 and response.json()["accepted"]
     assert VideoViewingState.objects.filter(user_id=learner.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        ({"kind": "play", "seq": 1, "position": 10**400, "page": "page0001"}, '"position" must be a number of seconds'),
+        ({"kind": "play", "seq": 1, "position": 0, "duration": 9.2e18, "page": "page0001"}, "0.5 to 86400"),
+        ({"kind": "play", "seq": 1, "position": 0, "duration": 0.0004, "page": "page0001"}, "0.5 to 86400"),
+        ({"kind": "seek", "seq": 1, "position": 0, "time_from": 0, "time_to": 10**400, "page": "page0001"}, "time_to"),
+    ],
+)
+def test_huge_and_absurd_numbers_get_a_400_that_says_why(tracked, clock, payload, words):
+    """#13.3: 10**400 used to raise OverflowError (a 500); 9.2e18 s and 0.0004 s lengths were accepted."""
+    status, body = call(tracked, "beacon", payload)
+    assert status == 400 and words in body["error"], body
+    assert not VideoViewingState.objects.exists()

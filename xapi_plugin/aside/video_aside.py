@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 _GUARD_TTL = 2 * 3600
 # A report is a handful of numbers: anything bigger is refused unread.
 _MAX_REPORT_BYTES = 2048
+# Every time in a report lies within 0..24 h; a video's length within 0.5 s..24 h.
+_MAX_SECONDS = 24 * 3600.0
+_MIN_LENGTH = 0.5
 
 
 def _resource(path: str) -> str:
@@ -257,13 +260,19 @@ def parse_report(data) -> tuple[beacon_guard.Report, str]:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise JsonHandlerError(400, '"seq" must be a whole number.')
 
-    def number(name, required=False):
+    def number(name, required=False, low=0.0):
         value = data.get(name)
         if value is None and not required:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise JsonHandlerError(400, f'"{name}" must be a number of seconds.')
-        return round(float(value), 3)
+        try:
+            value = float(value)  # an int like 10**400 has no float: OverflowError
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value) or not low <= value <= _MAX_SECONDS:
+            raise JsonHandlerError(400, f'"{name}" must be a number of seconds from {low:g} to {_MAX_SECONDS:g}.')
+        return round(value, 3)
 
     kind = data.get("kind")
     if kind not in beacon_guard.KINDS:
@@ -272,7 +281,7 @@ def parse_report(data) -> tuple[beacon_guard.Report, str]:
         kind=kind,
         seq=seq,
         position=number("position", required=True),
-        duration=number("duration"),
+        duration=number("duration", low=_MIN_LENGTH),
         time_from=number("time_from", required=kind == "seek"),
         time_to=number("time_to", required=kind == "seek"),
     )
