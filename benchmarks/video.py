@@ -100,6 +100,7 @@ def main(total: int) -> None:
     from celery import current_app  # noqa: PLC0415
     from django.contrib.auth import get_user_model  # noqa: PLC0415
 
+    import tests.host.celery_app  # noqa: F401, PLC0415 - the host's Celery app, on the Redis above
     from xapi_plugin.delivery import outbox  # noqa: PLC0415
     from xapi_plugin.intake.tracking import XapiTrackingBackend, normalise_event  # noqa: PLC0415
     from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement, VideoIntake  # noqa: PLC0415
@@ -109,8 +110,6 @@ def main(total: int) -> None:
     from xapi_plugin.video import intake  # noqa: PLC0415
     from xapi_plugin.video.ingest import observation_from_event  # noqa: PLC0415
     from xapi_plugin.video.viewing import VideoSettings, Viewing, step  # noqa: PLC0415
-
-    import tests.host.celery_app  # noqa: F401, PLC0415 - the host's Celery app, on the Redis above
 
     call_command("migrate", verbosity=0)
     cache.clear()
