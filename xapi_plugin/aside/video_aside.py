@@ -30,6 +30,7 @@ from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Integer, Scope
 
 from xapi_plugin.aside import beacon_guard
+from xapi_plugin.core import metrics
 from xapi_plugin.video import note_aside_reporting
 
 log = logging.getLogger(__name__)
@@ -187,11 +188,19 @@ class VideoXapiAside(XBlockAside):
             raise JsonHandlerError(403, "Sign in to have your viewing recorded.")
         report, page_key = parse_report(data)
         video_key = self.video_key
-        verdict = judge_report(user_id, video_key, page_key, report, now=time.time())
+        now = time.time()
+        if not allow_report(user_id, now):
+            metrics.increment(metrics.ASIDE_REPORTS_THROTTLED)
+            raise JsonHandlerError(429, "Too many playback reports: at most 2 a second (bursts of 10).")
+        previous = _stored_page(user_id, video_key, page_key)
+        verdict = judge_report(user_id, video_key, page_key, report, now=now)
         if not verdict.accepted:
             log.info("xAPI video report refused (%s): %s", verdict.status, verdict.reason)
             raise JsonHandlerError(verdict.status, verdict.reason)
         note_aside_reporting(user_id, video_key)
+        if beacon_guard.changes_nothing(report, previous):
+            metrics.increment(metrics.ASIDE_REPORTS_UNCHANGED)
+            return {"accepted": True, "queued": 0, "unchanged": True}
         queued = feed_viewing_state(user_id, self.course_key, video_key, page_key, report)
         return {"accepted": True, "queued": queued}
 
@@ -291,6 +300,20 @@ def parse_report(data) -> tuple[beacon_guard.Report, str]:
 def _guard_keys(user_id: int, video_key: str, page_key: str) -> tuple[str, str]:
     digest = hashlib.sha256(f"{user_id}\x1f{video_key}".encode()).hexdigest()[:24]
     return f"xapi_aside:page:{digest}:{page_key}", f"xapi_aside:budget:{digest}"
+
+
+def _stored_page(user_id: int, video_key: str, page_key: str) -> beacon_guard.PageRecord | None:
+    stored = cache.get(_guard_keys(user_id, video_key, page_key)[0])
+    return beacon_guard.PageRecord(**stored) if stored else None
+
+
+def allow_report(user_id: int, now: float) -> bool:
+    """Spend one report of the learner's allowance (all pages and videos); False when it is used up."""
+    key = f"xapi_aside:allowance:{int(user_id)}"
+    stored = cache.get(key)
+    allowed, allowance = beacon_guard.take_report(beacon_guard.ReportAllowance(**stored) if stored else None, now)
+    cache.set(key, asdict(allowance), _GUARD_TTL)
+    return allowed
 
 
 def judge_report(user_id: int, video_key: str, page_key: str, report, now: float) -> beacon_guard.Verdict:

@@ -200,6 +200,31 @@ def tracked_video_settings(course_key: str, video_key: str) -> tuple[CourseXapiS
     return (course_settings, settings) if settings.tracking_enabled else None
 
 
+# Request path, worker mode: each web process remembers a video's settings this long (the
+# worker re-reads them when it folds, so a course switched off stops at once; one switched on
+# starts storing within this time). Saves the cache round trips on every player event.
+_MEMO_SECONDS = 2.0
+_MEMO_MAX = 10_000
+_memo: dict[tuple[str, str], tuple[float, tuple | None]] = {}
+
+
+def _tracked_video_settings_memoised(course_key: str, video_key: str):
+    now = time.monotonic()
+    found = _memo.get((course_key, video_key))
+    if found is not None and found[0] > now:
+        return found[1]
+    value = tracked_video_settings(course_key, video_key)
+    if len(_memo) >= _MEMO_MAX:
+        _memo.clear()
+    _memo[course_key, video_key] = (now + _MEMO_SECONDS, value)
+    return value
+
+
+def forget_memoised_settings() -> None:
+    """Drop this process's remembered video settings (tests)."""
+    _memo.clear()
+
+
 def record_player_observation(obs: Observation) -> ObservationOutcome:
     """Take one player observation in: the request path of every source (tracking events, the aside).
 
@@ -208,9 +233,10 @@ def record_player_observation(obs: Observation) -> ObservationOutcome:
     nothing (and stores nothing) when the course does not send video statements or the video's
     tracking is off. ``queued``: statements queued by this call (0 when a worker will do it).
     """
-    from xapi_plugin.video.intake import submit_observation  # noqa: PLC0415
+    from xapi_plugin.video.intake import WORKER, intake_mode, submit_observation  # noqa: PLC0415
 
-    if tracked_video_settings(obs.course_key, obs.video_key) is None:
+    lookup = _tracked_video_settings_memoised if intake_mode() == WORKER else tracked_video_settings
+    if lookup(obs.course_key, obs.video_key) is None:
         return ObservationOutcome([], 0)
     return ObservationOutcome([], submit_observation(obs))
 
