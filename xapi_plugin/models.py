@@ -245,6 +245,9 @@ class VideoViewingState(models.Model):
     last_beacon = models.FloatField(null=True, blank=True, help_text="Progress reported by the last beacon.")
     last_beacon_at = models.FloatField(null=True, blank=True, help_text="played_time at the last beacon.")
     completed_at = models.DateTimeField(null=True, blank=True)
+    watched_wall_time = models.FloatField(
+        default=0.0, help_text="Seconds of server time spent playing; completion needs enough of it."
+    )
     version = models.PositiveIntegerField(default=0, help_text="Bumped on every save, for concurrent updates.")
     modified = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -74,3 +74,50 @@ def test_a_later_page_cannot_shrink_the_pinned_length(video_course, learner, set
     state = VideoViewingState.objects.get()
     assert state.length == LENGTH and state.completed_at is None
     assert "completed" not in [s["verb"]["display"]["en-US"] for s in outbox_statements()]
+
+
+@pytest.mark.django_db
+def test_completion_needs_the_server_clock_not_only_the_reported_position(video_course, learner, settings):
+    """#13.1: a forged currentTime (60 s of media in 1 s of server time) no longer completes the video."""
+    settings.XAPI_VIDEO_INTAKE = "worker"
+    video_course()
+    player = ScriptedPlayer(learner.pk)
+    forged = [
+        player.event("load_video", 0, duration=LENGTH),
+        player.event("play_video", 1, currentTime=0, duration=LENGTH),
+        player.event("pause_video", 2, currentTime=LENGTH, duration=LENGTH),
+    ]
+    _fold_ids(learner, forged)
+    state = VideoViewingState.objects.get()
+    assert state.progress == pytest.approx(1.0) and state.completed_at is None
+    # Watching on at 2x for long enough (30 s of server time for 60 s at 100 %) completes it.
+    cache.clear()
+    more = [
+        player.event("play_video", 3, currentTime=0, duration=LENGTH),
+        player.event("pause_video", 33, currentTime=LENGTH, duration=LENGTH),
+    ]
+    _fold_more(more)
+    assert VideoViewingState.objects.get().completed_at is not None
+
+
+def _fold_more(events):
+    player = ScriptedPlayer(0)
+    for raw in events:
+        player.send(raw)
+    assert fold_pending()["folded"] == len(events)
+
+
+@pytest.mark.django_db
+def test_huge_numbers_in_a_tracking_event_are_skipped_not_raised(video_course, learner, settings):
+    """#13.3: currentTime 10**400 used to raise OverflowError out of the handler (counted as a failure)."""
+    from xapi_plugin.core import metrics  # noqa: PLC0415
+
+    video_course()
+    player = ScriptedPlayer(learner.pk)
+    before = metrics.read_counters()
+    player.send(player.event("play_video", 1, currentTime=10**400, duration=LENGTH))
+    player.send(player.event("pause_video", 2, currentTime=9.2e18, duration=LENGTH))
+    after = metrics.read_counters()
+    assert after["events_failed"] == before["events_failed"]
+    assert after["events_skipped"] == before["events_skipped"] + 2
+    assert not VideoIntake.objects.exists()

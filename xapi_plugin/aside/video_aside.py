@@ -19,6 +19,7 @@ import logging
 import math
 import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 from importlib import resources
 
 from django.core.cache import cache
@@ -201,7 +202,7 @@ class VideoXapiAside(XBlockAside):
         if beacon_guard.changes_nothing(report, previous):
             metrics.increment(metrics.ASIDE_REPORTS_UNCHANGED)
             return {"accepted": True, "queued": 0, "unchanged": True}
-        queued = feed_viewing_state(user_id, self.course_key, video_key, page_key, report)
+        queued = feed_viewing_state(user_id, self.course_key, video_key, page_key, report, now=now)
         return {"accepted": True, "queued": queued}
 
 
@@ -329,7 +330,9 @@ def judge_report(user_id: int, video_key: str, page_key: str, report, now: float
     return verdict
 
 
-def feed_viewing_state(user_id: int, course_key: str, video_key: str, page_key: str, report) -> int:
+def feed_viewing_state(
+    user_id: int, course_key: str, video_key: str, page_key: str, report, now: float | None = None
+) -> int:
     """Give the report to the viewing state shared with the player's tracking events; statements queued."""
     from xapi_plugin.video import Observation, record_player_observation  # noqa: PLC0415
 
@@ -339,7 +342,8 @@ def feed_viewing_state(user_id: int, course_key: str, video_key: str, page_key: 
         course_key=course_key,
         video_key=video_key,
         kind=report.kind,
-        timestamp=timezone.now(),
+        # The server's clock, the same one the guard read (completion needs enough of it).
+        timestamp=datetime.fromtimestamp(now, UTC) if now is not None else timezone.now(),
         page_key=f"aside-{page_key}",
         source_id=f"aside-{source[:32]}",
         position=report.time_to if report.kind == "seek" else report.position,

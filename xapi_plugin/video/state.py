@@ -85,6 +85,7 @@ def to_viewing(row) -> Viewing:
         last_beacon=row.last_beacon,
         last_beacon_at=row.last_beacon_at,
         completed_at=row.completed_at,
+        wall_time=row.watched_wall_time,
     )
 
 
@@ -100,6 +101,7 @@ def viewing_fields(viewing: Viewing) -> dict:
         "last_beacon": viewing.last_beacon,
         "last_beacon_at": viewing.last_beacon_at,
         "completed_at": viewing.completed_at,
+        "watched_wall_time": viewing.wall_time,
     }
 
 
