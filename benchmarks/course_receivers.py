@@ -1,10 +1,11 @@
 """Course receivers on the request path: what a grade change costs inside the caller's transaction.
 
 Run: ``.venv/bin/python benchmarks/course_receivers.py [calls]`` (set ``XAPI_HOST_MYSQL_PORT`` for
-MariaDB). Prints ``name=value``: the median and p99 of one ``PERSISTENT_GRADE_SUMMARY_CHANGED``
-signal sent inside ``transaction.atomic()`` (openedx-events' ``send_event``, the plugin's receiver) (the platform sends it from its grade update), for a
-grade that changed (a statement is written) and one that did not (compared and dropped), against
-the baseline measured in the same run: an empty ``transaction.atomic()`` with one ``SELECT 1``.
+MariaDB). Prints ``name=value``: median and p99 of one ``PERSISTENT_GRADE_SUMMARY_CHANGED`` sent
+inside ``transaction.atomic()`` (openedx-events' ``send_event``, reaching the plugin's receiver, as
+the platform's grade update does), for a grade that changed (a statement is written) and one that
+did not (compared and dropped), against the baseline measured in the same run: an empty
+``transaction.atomic()`` with one ``SELECT 1``.
 """
 
 import statistics
