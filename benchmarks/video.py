@@ -185,9 +185,20 @@ def main(total: int) -> None:
         conn.default_channel.client.flushdb()  # the fold task queued above: folded below instead
 
     # The worker's fold, in this process (one core).
+    profile = None
+    if os.environ.get("XAPI_BENCH_PROFILE"):
+        import cProfile  # noqa: PLC0415
+
+        profile = cProfile.Profile()
+        profile.enable()
     started = time.perf_counter()
     report = intake.fold_pending(time_budget=3600)
     fold = rate(report["folded"], time.perf_counter() - started)
+    if profile is not None:
+        import pstats  # noqa: PLC0415
+
+        profile.disable()
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     queued = OutboxStatement.objects.count()
     assert report["folded"] == len(events), report
 
