@@ -214,6 +214,7 @@ def bench_receivers(learners: int) -> dict:
     backend = XapiTrackingBackend()
     now = datetime.now(UTC)
 
+
     def enrol(user):
         signals.COURSE_ENROLLMENT_CREATED.send_event(
             enrollment=CourseEnrollmentData(

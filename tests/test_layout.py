@@ -100,7 +100,7 @@ def test_no_import_cycle_between_modules():
 
     def visit(node):
         if node in stack:
-            cycles.append(stack[stack.index(node) :] + [node])
+            cycles.append(stack[stack.index(node):] + [node])
             return
         if node in seen or node not in graph:
             return

@@ -48,15 +48,8 @@ def _completion_line(at: float, user_id: int, block: str) -> str:
             "name": "edx.completion.block_completion.changed",
             "event_type": "edx.completion.block_completion.changed",
             "event_source": "server",
-            "event": {
-                "user_id": user_id,
-                "course_id": COURSE_KEY,
-                "context_key": COURSE_KEY,
-                "block_id": block,
-                "block_type": "vertical",
-                "completion": 1.0,
-                "is_new": True,
-            },  # fmt: skip
+            "event": {"user_id": user_id, "course_id": COURSE_KEY, "context_key": COURSE_KEY, "block_id": block,
+                      "block_type": "vertical", "completion": 1.0, "is_new": True},  # fmt: skip
             "time": _at(at),
             "context": {"user_id": user_id, "course_id": COURSE_KEY, "org_id": "edX"},
         }

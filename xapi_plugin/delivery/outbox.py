@@ -62,7 +62,9 @@ def _insert_sql(alias: str, vendor: str, rows: int) -> str:
     return f"{insert} {database.ops.quote_name(meta.db_table)} ({columns}) VALUES {values}{suffix}"
 
 
-def enqueue_statements(statements: list[dict], *, connection_id: int, course_key: str, user_id: int | None) -> int:
+def enqueue_statements(
+    statements: list[dict], *, connection_id: int, course_key: str, user_id: int | None
+) -> int:
     """Store statements for delivery; returns how many were new.
 
     A statement whose id is already in this connection's outbox is skipped (replaying an event
