@@ -177,7 +177,8 @@ def test_worker_sigkilled_mid_fold_loses_and_doubles_nothing(intake_host):
     rescuer = intake_host.start_worker("rescuer", beat=True, **WORKER_MODE)
     wait_for(lambda: _all_folded(len(first) + len(later)), 40, "the rescuer to fold after the lease")
     _assert_outbox_is_exactly_the_fold(users, len(first) + len(later))
-    assert re.search(r"'folded': [1-9]", rescuer.log_text()), rescuer.log_text()[-2000:]
+    # A fold task logs its result when it ends, after lingering a second for new rows.
+    wait_for(lambda: re.search(r"'folded': [1-9]", rescuer.log_text()), 10, "the rescuer's fold result")
 
 
 def _raw_connection(host):
@@ -204,8 +205,12 @@ def test_two_workers_fold_two_tabs_in_event_order_each_observation_once(intake_h
     wait_for(lambda: _all_folded(len(events)), 60, "both workers to fold everything")
     _assert_outbox_is_exactly_the_fold(users, len(events))
     for worker in (one, two):
-        folded = [int(n) for n in re.findall(r"'folded': (\d+)", worker.log_text())]
-        assert sum(folded) > 0, f"worker {worker.name} folded nothing: both must claim"
+        # A fold task logs its result when it ends, after lingering a second for new rows.
+        wait_for(
+            lambda worker=worker: sum(int(n) for n in re.findall(r"'folded': (\d+)", worker.log_text())) > 0,
+            10,
+            f"worker {worker.name} to have folded something (both must claim)",
+        )
     latencies = intake.intake_summary()
     assert latencies.median_fold_latency is not None and latencies.median_fold_latency < 2.0, latencies
     assert db_connection.vendor == "mysql"

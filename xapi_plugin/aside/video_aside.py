@@ -24,7 +24,6 @@ from importlib import resources
 
 from django.core.cache import cache
 from django.template import engines
-from django.utils import timezone
 from web_fragments.fragment import Fragment
 from xblock.core import XBlock, XBlockAside
 from xblock.exceptions import JsonHandlerError
@@ -202,7 +201,7 @@ class VideoXapiAside(XBlockAside):
         if beacon_guard.changes_nothing(report, previous):
             metrics.increment(metrics.ASIDE_REPORTS_UNCHANGED)
             return {"accepted": True, "queued": 0, "unchanged": True}
-        queued = feed_viewing_state(user_id, self.course_key, video_key, page_key, report, now=now)
+        queued = feed_viewing_state(user_id, self.course_key, video_key, page_key, report)
         return {"accepted": True, "queued": queued}
 
 
@@ -330,9 +329,7 @@ def judge_report(user_id: int, video_key: str, page_key: str, report, now: float
     return verdict
 
 
-def feed_viewing_state(
-    user_id: int, course_key: str, video_key: str, page_key: str, report, now: float | None = None
-) -> int:
+def feed_viewing_state(user_id: int, course_key: str, video_key: str, page_key: str, report) -> int:
     """Give the report to the viewing state shared with the player's tracking events; statements queued."""
     from xapi_plugin.video import Observation, record_player_observation  # noqa: PLC0415
 
@@ -342,8 +339,8 @@ def feed_viewing_state(
         course_key=course_key,
         video_key=video_key,
         kind=report.kind,
-        # The server's clock, the same one the guard read (completion needs enough of it).
-        timestamp=datetime.fromtimestamp(now, UTC) if now is not None else timezone.now(),
+        # The server's clock, the one the guard reads (completion needs enough of it).
+        timestamp=datetime.fromtimestamp(time.time(), UTC),
         page_key=f"aside-{page_key}",
         source_id=f"aside-{source[:32]}",
         position=report.time_to if report.kind == "seek" else report.position,

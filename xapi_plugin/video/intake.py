@@ -45,6 +45,12 @@ log = logging.getLogger(__name__)
 INLINE = "inline"
 WORKER = "worker"
 _QUEUED_KEY = "xapi_plugin:video-fold-queued"
+#: Seconds a web process trusts the "fold queued" flag it last saw (must stay well below LINGER).
+LOCAL_GUARD = 0.25
+#: Seconds a fold task keeps claiming after its last work, before giving its worker back.
+LINGER = 1.0
+_POLL = 0.05
+_flag_seen = [float("-inf")]  # monotonic time this process last saw the flag (a list: module state)
 _CLAIM_RETRIES = 5
 
 
@@ -148,16 +154,26 @@ def submit_observation(obs: Observation) -> int:
 
 
 def schedule_fold() -> None:
-    """Queue the fold task unless one is queued and not started yet. Never raises (the beat run catches up)."""
+    """Queue the fold task unless one is queued and not started yet. Never raises (the beat run catches up).
+
+    A web process that saw the "queued" flag less than :data:`LOCAL_GUARD` seconds ago skips even
+    the cache round trip: the task behind that flag had not started then, and a fold task keeps
+    claiming for :data:`LINGER` seconds after its last work, so it claims after this row committed.
+    """
     from xapi_plugin.video.tasks import fold_video_intake  # noqa: PLC0415
 
     if intake_mode() == INLINE:
         return
+    now = time.monotonic()
+    if now - _flag_seen[0] < LOCAL_GUARD:
+        return
     try:
-        if not cache.add(_QUEUED_KEY, 1, timeout=max(5, int(get_setting("XAPI_SWEEP_INTERVAL")))):
-            return
+        fresh = cache.add(_QUEUED_KEY, 1, timeout=max(5, int(get_setting("XAPI_SWEEP_INTERVAL"))))
     except Exception:  # noqa: BLE001 - no cache: publish anyway, an extra task folds nothing
-        pass
+        fresh = True
+    _flag_seen[0] = now
+    if not fresh:
+        return
     try:
         queue = get_setting("XAPI_CELERY_QUEUE")
         # One publish attempt: this runs after the learner's request committed.
@@ -221,15 +237,21 @@ def claim_keys(size: int, now: datetime | None = None) -> list[tuple[int, str]]:
     return []
 
 
-def fold_pending(batch_size: int = 500, time_budget: float = 30.0) -> dict:
+def fold_pending(batch_size: int = 500, time_budget: float = 30.0, linger: float = 0.0) -> dict:
     """Fold pending observations, ``batch_size`` rows' keys at a time, for up to ``time_budget`` seconds.
 
-    Returns counts; ``more`` is True when it stopped with rows still pending (the task re-queues).
+    With ``linger``, keeps looking for new rows (every 50 ms) until ``linger`` seconds pass without
+    any. Returns counts; ``more`` is True when it stopped with rows still pending (the task re-queues).
     """
-    started = time.monotonic()
+    started = last_work = time.monotonic()
     folded = queued = failed = 0
     while True:
         keys = claim_keys(batch_size)
+        if not keys and time.monotonic() - last_work < linger and time.monotonic() - started < time_budget:
+            time.sleep(_POLL)
+            continue
+        if keys:
+            last_work = time.monotonic()
         for user_id, video_key in keys:
             try:
                 outcome = fold_learner_video(user_id, video_key)

@@ -32,7 +32,7 @@ def close_idle_sessions() -> int:
 def fold_video_intake() -> dict:
     """Fold pending video observations into the viewing state; re-queue if time ran out first."""
     intake.fold_task_started()
-    report = intake.fold_pending(time_budget=FOLD_TIME_BUDGET)
+    report = intake.fold_pending(time_budget=FOLD_TIME_BUDGET, linger=intake.LINGER)
     if report["more"]:
         intake.schedule_fold()
     return report
