@@ -7,6 +7,7 @@ from xapi_plugin import platform
 from xapi_plugin.privacy import identity as learners
 from xapi_plugin.testing import standin_platform
 from xapi_plugin.testing.local_lrs import LocalLRS
+from xapi_plugin.video.state import forget_memoised_settings
 
 COURSE_KEY = "course-v1:edX+DemoX+Demo_Course"
 
@@ -17,6 +18,7 @@ def _fresh_platform_and_cache():
     standin_platform.reset()
     platform.clear_outline_cache()
     learners.forget_learner()
+    forget_memoised_settings()
     cache.clear()
     yield
     standin_platform.reset()

@@ -22,6 +22,7 @@ from xapi_plugin.delivery import tasks
 from xapi_plugin.intake import tracking
 from xapi_plugin.routing import targets as routing_targets
 from xapi_plugin.studio import course_settings
+from xapi_plugin.video import intake as video_intake
 from xapi_plugin.video import live_playback, overrides
 
 ROOT = Path(__file__).resolve().parent.parent / "xapi_plugin"
@@ -52,6 +53,8 @@ def _built_keys(value: str) -> list[str]:
         tasks._QUEUED_KEY.format(2**63),
         course_settings._GENERATION_KEY,
         routing_targets._GENERATION_KEY,
+        video_intake._QUEUED_KEY,
+        f"xapi_aside:allowance:{2**63}",  # allow_report's key: the learner's integer id
         *(metrics._PREFIX + name for name in metrics.COUNTERS),
     ]
 
@@ -86,7 +89,13 @@ def test_course_settings_lookup_with_hostile_keys_uses_safe_keys(value):
 # Each cache call site's key argument, as written, in the modules whose builders are walked above.
 KNOWN_CALL_KEYS = {
     "delivery/tasks.py": {"key", "_QUEUED_KEY.format(int(connection_id))"},
-    "aside/video_aside.py": {"page_cache_key", "budget_cache_key"},
+    "aside/video_aside.py": {
+        "page_cache_key",
+        "budget_cache_key",
+        "_guard_keys(user_id, video_key, page_key)[0]",
+        "key",
+    },
+    "video/intake.py": {"_QUEUED_KEY"},
     "video/live_playback.py": {"_key(user_id, video_key)"},
     "video/overrides.py": {"key", "_cache_key(video_key)"},
     "intake/tracking.py": {"_DEDUPE_PREFIX + event.fingerprint"},

@@ -342,6 +342,9 @@ class VideoViewingState(models.Model):
     last_beacon = models.FloatField(null=True, blank=True, help_text="Progress reported by the last beacon.")
     last_beacon_at = models.FloatField(null=True, blank=True, help_text="played_time at the last beacon.")
     completed_at = models.DateTimeField(null=True, blank=True)
+    watched_wall_time = models.FloatField(
+        default=0.0, help_text="Seconds of server time spent playing; completion needs enough of it."
+    )
     version = models.PositiveIntegerField(default=0, help_text="Bumped on every save, for concurrent updates.")
     modified = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -483,3 +486,35 @@ class LearnerCourseGrade(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user_id", "course_key"], name="xapi_coursegrade_user_course")]
+
+
+class VideoIntake(models.Model):
+    """
+    One player observation as the learner's request received it, until a worker folds it into the
+    viewing state (``xapi_plugin.video.intake``): the request path's only write for a video event.
+
+    ``source_id`` is unique, so an event carried by both intake paths, or replayed, is stored once.
+    Folded rows are kept for ``XAPI_INTAKE_RETENTION`` (fold latency figures), then purged.
+
+    .. pii: A learner's player actions (video, media time, page key), keyed by user id.
+    .. pii_types: other
+    .. pii_retirement: local_api
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user_id = models.IntegerField()
+    course_key = models.CharField(max_length=255)
+    video_key = models.CharField(max_length=255)
+    source_id = models.CharField(max_length=64, unique=True)
+    event_at = models.DateTimeField(help_text="When the player action happened (server clock).")
+    received_at = models.DateTimeField(help_text="When the request stored it.")
+    observation = models.TextField(help_text="The normalised observation, as JSON.")
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="A worker's lease on this row.")
+    folded_at = models.DateTimeField(null=True, blank=True, help_text="Empty: not folded into the viewing state yet.")
+
+    class Meta:
+        verbose_name = "video intake observation"
+        indexes = [
+            models.Index(fields=["user_id", "video_key", "folded_at"], name="xapi_intake_key_pending"),
+            models.Index(fields=["folded_at", "received_at"], name="xapi_intake_pending"),
+        ]

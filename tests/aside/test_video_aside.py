@@ -337,3 +337,59 @@ def test_handler_over_http(client, settings, tracked, learner, clock):
     response = client.post(url, body, content_type="application/json")
     assert response.status_code == 200 and response.json()["accepted"]
     assert VideoViewingState.objects.filter(user_id=learner.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        ({"kind": "play", "seq": 1, "position": 10**400, "page": "page0001"}, "at most 15 digits"),
+        ({"kind": "play", "seq": 1, "position": 0, "duration": 9.2e18, "page": "page0001"}, "0.5 to 86400"),
+        ({"kind": "play", "seq": 1, "position": 0, "duration": 0.0004, "page": "page0001"}, "0.5 to 86400"),
+        ({"kind": "seek", "seq": 1, "position": 0, "time_from": 0, "time_to": 10**400, "page": "page0001"}, "digits"),
+        ({"kind": "seek", "seq": 1, "position": 0, "time_from": 0, "time_to": 1e300, "page": "page0001"}, "time_to"),
+    ],
+)
+def test_huge_and_absurd_numbers_get_a_400_that_says_why(tracked, clock, payload, words):
+    """#13.3: 10**400 used to raise OverflowError (a 500); 9.2e18 s and 0.0004 s lengths were accepted."""
+    status, body = call(tracked, "beacon", payload)
+    assert status == 400 and words in body["error"], body
+    assert not VideoViewingState.objects.exists()
+
+
+def test_a_flood_of_reports_is_throttled_per_learner(tracked, learner, clock):
+    """#13.2: 1,000 play/pause reports in no time used to become 1,002 outbox rows."""
+    statuses = []
+    call(tracked, "beacon", report("load", 1, 0.0))
+    for seq in range(2, 1002):
+        statuses.append(call(tracked, "beacon", report("play" if seq % 2 else "pause", seq, 0.0))[0])
+    assert statuses.count(429) >= 990
+    status, body = call(tracked, "beacon", report("play", 2000, 0.0))
+    assert status == 429 and "at most 2 a second" in body["error"]
+    assert OutboxStatement.objects.count() <= 12
+    clock.now += 5.0  # the allowance refills at 2 a second
+    assert call(tracked, "beacon", report("pause", 2001, 0.0))[0] == 200
+
+
+def test_repeated_reports_that_change_nothing_are_not_fed(tracked, learner, clock):
+    call(tracked, "beacon", report("load", 1, 0.0))
+    call(tracked, "beacon", report("play", 2, 0.0))
+    clock.now += 1.0
+    assert call(tracked, "beacon", report("pause", 3, 1.0))[0] == 200
+    before = VideoViewingState.objects.get().version
+    for seq in range(4, 8):
+        clock.now += 1.0
+        status, body = call(tracked, "beacon", report("pause", seq, 1.0))
+        assert status == 200 and body.get("unchanged") is True
+    assert VideoViewingState.objects.get().version == before
+
+
+def test_fresh_page_ids_cannot_grow_the_open_sessions_without_bound(tracked, learner, clock):
+    """#13.2: 300 fresh page ids left 300 open sessions in one state row; the oldest now end with terminated."""
+    from xapi_plugin.video.viewing import MAX_OPEN_SESSIONS  # noqa: PLC0415
+
+    for n in range(40):
+        clock.now += 1.0
+        assert call(tracked, "beacon", report("play", 1, 0.0, page=f"fresh{n:04d}"))[0] == 200
+    state = VideoViewingState.objects.get()
+    assert len(state.sessions) == MAX_OPEN_SESSIONS
+    assert verbs(learner.pk).count("terminated") == 40 - MAX_OPEN_SESSIONS

@@ -41,7 +41,11 @@ def beat_schedule() -> dict:
         "xapi-delivery-sweep": {
             "task": "xapi_plugin.delivery.tasks.sweep",
             "schedule": float(getattr(settings, "XAPI_SWEEP_INTERVAL", 60)),
-        }
+        },
+        "xapi-video-intake-fold": {
+            "task": "xapi_plugin.video.tasks.fold_video_intake",
+            "schedule": float(getattr(settings, "XAPI_SWEEP_INTERVAL", 60)),
+        },
     }
 
 

@@ -9,3 +9,7 @@ from xapi_plugin.testing.host_settings import BASE_INSTALLED_APPS as _PLATFORM_A
 
 BASE_INSTALLED_APPS = _PLATFORM_APPS + ["tests.host"]
 ROOT_URLCONF = "tests.host.urls"
+
+# Unit tests read the outbox right after sending an event: fold in the request. The real-worker
+# tests (tests/video/test_intake_workers.py) switch to "worker", the plugin's default.
+XAPI_VIDEO_INTAKE = "inline"

@@ -55,6 +55,7 @@ class PageRecord:
     position: float
     at: float  # server time (seconds) of that report
     duration: float | None = None
+    kind: str = ""  # of that report (a repeat that changes nothing is not fed again)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def check_report(report: Report, page: PageRecord | None, budget: Budget | None,
         if report.kind not in _ANCHORS:
             return Verdict(409, "unknown page: send play (or load) first")
         budget = _topped_up(budget, now)
-        return Verdict(200, page=PageRecord(report.seq, report.position, now, duration), budget=budget)
+        return Verdict(200, page=PageRecord(report.seq, report.position, now, duration, report.kind), budget=budget)
 
     if report.seq <= page.seq:
         return _refuse("report out of order or repeated")
@@ -128,7 +129,7 @@ def check_report(report: Report, page: PageRecord | None, budget: Budget | None,
     spent = max(0.0, advance) if report.kind != "play" else 0.0
     budget = replace(budget, seconds=budget.seconds - spent)
     position = report.time_to if report.kind == "seek" and report.time_to is not None else report.position
-    return Verdict(200, page=PageRecord(report.seq, position, now, duration), budget=budget)
+    return Verdict(200, page=PageRecord(report.seq, position, now, duration, report.kind), budget=budget)
 
 
 def _topped_up(budget: Budget | None, now: float) -> Budget:
@@ -136,3 +137,37 @@ def _topped_up(budget: Budget | None, now: float) -> Budget:
         return Budget(seconds=SLACK, at=now)
     seconds = min(BUDGET_CAP, budget.seconds + max(0.0, now - budget.at) * MAX_RATE)
     return Budget(seconds=seconds, at=now)
+
+
+#: Reports one learner may send, across all pages and videos: this many a second, in bursts of
+#: up to :data:`REPORT_BURST` (the script sends one every few seconds, plus one per click).
+REPORTS_PER_SECOND = 2.0
+REPORT_BURST = 10.0
+
+
+@dataclass(frozen=True)
+class ReportAllowance:
+    """Reports a learner may still send now, and when that was worked out (a token bucket)."""
+
+    tokens: float
+    at: float
+
+
+def take_report(allowance: ReportAllowance | None, now: float) -> tuple[bool, ReportAllowance]:
+    """Spend one report from the learner's allowance; False (and the allowance unchanged) when none is left."""
+    if allowance is None:
+        allowance = ReportAllowance(REPORT_BURST, now)
+    tokens = min(REPORT_BURST, allowance.tokens + max(0.0, now - allowance.at) * REPORTS_PER_SECOND)
+    if tokens < 1.0:
+        return False, ReportAllowance(tokens, now)
+    return True, ReportAllowance(tokens - 1.0, now)
+
+
+def changes_nothing(report: Report, page: PageRecord | None) -> bool:
+    """A report that repeats the page's last one (same kind, same media time): nothing to feed."""
+    return (
+        page is not None
+        and report.kind in ("load", "play", "pause", "position")
+        and report.kind == page.kind
+        and abs(report.position - page.position) < 0.001
+    )

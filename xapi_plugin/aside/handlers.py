@@ -18,21 +18,25 @@ MAX_BODY_BYTES = 16 * 1024
 _MAX_INT_DIGITS = 15
 
 
+class _RefusedNumber(ValueError):
+    """A number no report can hold; its message is the 400's."""
+
+
 def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > _MAX_INT_DIGITS:
-        raise ValueError("integer too large")
+        raise _RefusedNumber(f"Numbers must have at most {_MAX_INT_DIGITS} digits (got one of {len(text)}).")
     return int(text)
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise ValueError("number too large")
+        raise _RefusedNumber("Numbers must be finite (got one too large for a float).")
     return value
 
 
 def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a number a report can hold")
+    raise _RefusedNumber(f"{name} is not a number a report can hold.")
 
 
 def decode_body(body: bytes):
@@ -43,6 +47,8 @@ def decode_body(body: bytes):
         return json.loads(
             body.decode("utf-8"), parse_int=_parse_int, parse_float=_parse_float, parse_constant=_refuse_constant
         )
+    except _RefusedNumber as refused:
+        raise JsonHandlerError(400, str(refused)) from None
     except (ValueError, RecursionError):
         raise JsonHandlerError(400, "Invalid JSON") from None
 

@@ -19,11 +19,11 @@ import logging
 import math
 import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 from importlib import resources
 
 from django.core.cache import cache
 from django.template import engines
-from django.utils import timezone
 from web_fragments.fragment import Fragment
 from xblock.core import XBlockAside
 from xblock.exceptions import JsonHandlerError
@@ -31,6 +31,7 @@ from xblock.fields import Boolean, Integer, Scope
 
 from xapi_plugin.aside import beacon_guard
 from xapi_plugin.aside.handlers import strict_json_handler
+from xapi_plugin.core import metrics
 from xapi_plugin.video import note_aside_reporting
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 _GUARD_TTL = 2 * 3600
 # A report is a handful of numbers: anything bigger is refused unread.
 _MAX_REPORT_BYTES = 2048
+# Every time in a report lies within 0..24 h; a video's length within 0.5 s..24 h.
+_MAX_SECONDS = 24 * 3600.0
+_MIN_LENGTH = 0.5
 
 
 def _resource(path: str) -> str:
@@ -187,11 +191,19 @@ class VideoXapiAside(XBlockAside):
             raise JsonHandlerError(403, "Sign in to have your viewing recorded.")
         report, page_key = parse_report(data)
         video_key = self.video_key
-        verdict = judge_report(user_id, video_key, page_key, report, now=time.time())
+        now = time.time()
+        if not allow_report(user_id, now):
+            metrics.increment(metrics.ASIDE_REPORTS_THROTTLED)
+            raise JsonHandlerError(429, "Too many playback reports: at most 2 a second (bursts of 10).")
+        previous = _stored_page(user_id, video_key, page_key)
+        verdict = judge_report(user_id, video_key, page_key, report, now=now)
         if not verdict.accepted:
             log.info("xAPI video report refused (%s): %s", verdict.status, verdict.reason)
             raise JsonHandlerError(verdict.status, verdict.reason)
         note_aside_reporting(user_id, video_key)
+        if beacon_guard.changes_nothing(report, previous):
+            metrics.increment(metrics.ASIDE_REPORTS_UNCHANGED)
+            return {"accepted": True, "queued": 0, "unchanged": True}
         queued = feed_viewing_state(user_id, self.course_key, video_key, page_key, report)
         return {"accepted": True, "queued": queued}
 
@@ -260,13 +272,19 @@ def parse_report(data) -> tuple[beacon_guard.Report, str]:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise JsonHandlerError(400, '"seq" must be a whole number.')
 
-    def number(name, required=False):
+    def number(name, required=False, low=0.0):
         value = data.get(name)
         if value is None and not required:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise JsonHandlerError(400, f'"{name}" must be a number of seconds.')
-        return round(float(value), 3)
+        try:
+            value = float(value)  # an int like 10**400 has no float: OverflowError
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value) or not low <= value <= _MAX_SECONDS:
+            raise JsonHandlerError(400, f'"{name}" must be a number of seconds from {low:g} to {_MAX_SECONDS:g}.')
+        return round(value, 3)
 
     kind = data.get("kind")
     if kind not in beacon_guard.KINDS:
@@ -275,7 +293,7 @@ def parse_report(data) -> tuple[beacon_guard.Report, str]:
         kind=kind,
         seq=seq,
         position=number("position", required=True),
-        duration=number("duration"),
+        duration=number("duration", low=_MIN_LENGTH),
         time_from=number("time_from", required=kind == "seek"),
         time_to=number("time_to", required=kind == "seek"),
     )
@@ -285,6 +303,20 @@ def parse_report(data) -> tuple[beacon_guard.Report, str]:
 def _guard_keys(user_id: int, video_key: str, page_key: str) -> tuple[str, str]:
     digest = hashlib.sha256(f"{user_id}\x1f{video_key}".encode()).hexdigest()[:24]
     return f"xapi_aside:page:{digest}:{page_key}", f"xapi_aside:budget:{digest}"
+
+
+def _stored_page(user_id: int, video_key: str, page_key: str) -> beacon_guard.PageRecord | None:
+    stored = cache.get(_guard_keys(user_id, video_key, page_key)[0])
+    return beacon_guard.PageRecord(**stored) if stored else None
+
+
+def allow_report(user_id: int, now: float) -> bool:
+    """Spend one report of the learner's allowance (all pages and videos); False when it is used up."""
+    key = f"xapi_aside:allowance:{int(user_id)}"
+    stored = cache.get(key)
+    allowed, allowance = beacon_guard.take_report(beacon_guard.ReportAllowance(**stored) if stored else None, now)
+    cache.set(key, asdict(allowance), _GUARD_TTL)
+    return allowed
 
 
 def judge_report(user_id: int, video_key: str, page_key: str, report, now: float) -> beacon_guard.Verdict:
@@ -310,7 +342,8 @@ def feed_viewing_state(user_id: int, course_key: str, video_key: str, page_key: 
         course_key=course_key,
         video_key=video_key,
         kind=report.kind,
-        timestamp=timezone.now(),
+        # The server's clock, the one the guard reads (completion needs enough of it).
+        timestamp=datetime.fromtimestamp(time.time(), UTC),
         page_key=f"aside-{page_key}",
         source_id=f"aside-{source[:32]}",
         position=report.time_to if report.kind == "seek" else report.position,

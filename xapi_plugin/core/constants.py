@@ -145,6 +145,11 @@ SETTING_DEFAULTS = {
     "XAPI_COURSE_TEAM_CONNECTION_ORG_SCOPE": False,
     # Tests only: let course teams' endpoints be on loopback (127.0.0.1), http included.
     "XAPI_COURSE_TEAM_ALLOW_LOOPBACK": False,
+    # Video intake: "worker" (the request stores the observation, a Celery worker folds it into the
+    # viewing state and writes the statements) or "inline" (the request folds it at once).
+    "XAPI_VIDEO_INTAKE": "worker",
+    # Folded intake rows are kept this long (fold latency in xapi_status), then purged.
+    "XAPI_INTAKE_RETENTION": 24 * 3600,  # seconds
     # Course settings cache lifetime (entries are also dropped on every change).
     "XAPI_SETTINGS_CACHE_TIMEOUT": 300,  # seconds
 }

@@ -15,7 +15,19 @@ FAILED_EVENTS = "events_failed"
 DUPLICATE_EVENTS = "events_duplicate"
 DEFERRED_TO_ASIDE = "video_events_deferred_to_aside"
 IDLE_CLOSE_FAILED = "video_idle_close_failed"
-COUNTERS = (SKIPPED_EVENTS, FAILED_EVENTS, DUPLICATE_EVENTS, DEFERRED_TO_ASIDE, IDLE_CLOSE_FAILED)
+FOLD_FAILED = "video_fold_failed"
+ASIDE_REPORTS_THROTTLED = "video_aside_reports_throttled"
+ASIDE_REPORTS_UNCHANGED = "video_aside_reports_unchanged"
+COUNTERS = (
+    SKIPPED_EVENTS,
+    FAILED_EVENTS,
+    DUPLICATE_EVENTS,
+    DEFERRED_TO_ASIDE,
+    IDLE_CLOSE_FAILED,
+    FOLD_FAILED,
+    ASIDE_REPORTS_THROTTLED,
+    ASIDE_REPORTS_UNCHANGED,
+)
 
 
 def increment(name: str, amount: int = 1) -> None:

@@ -57,6 +57,10 @@ TRACKING_ROUTES: dict[str, str] = {
     },
 }
 
+# Handlers that drop a repeated event themselves, more cheaply than a cache round trip per event:
+# the video intake's unique ``source_id`` (the event's fingerprint) stores an event once.
+SELF_DEDUPING_HANDLERS = frozenset({_VIDEO_HANDLER})
+
 _DEDUPE_PREFIX = "xapi_plugin:seen-event:"
 _DEDUPE_TTL = 3600
 
@@ -276,7 +280,7 @@ def ingest_tracking_event(raw: dict) -> None:
 
 
 def _ingest(event: TrackingEvent) -> None:
-    if not first_sighting(event):
+    if TRACKING_ROUTES[event.name] not in SELF_DEDUPING_HANDLERS and not first_sighting(event):
         metrics.increment(metrics.DUPLICATE_EVENTS)
         return
     try:

@@ -5,6 +5,8 @@
   touched it for ``XAPI_VIEWING_STATE_RETENTION`` (its ``last_event_at``, and its ``modified``
   time, are both older than that), whether the video was completed or abandoned. A learner who
   comes back to the video later starts a new viewing record for it.
+* Video intake rows folded into the viewing state more than ``XAPI_INTAKE_RETENTION`` ago
+  (rows not folded yet are never purged).
 
 Each batch selects at most ``batch_size`` primary keys, oldest first, and deletes them in its
 own short statement, re-checking the condition, so no lock is held for long and a row touched
@@ -58,6 +60,13 @@ def expired_viewing_states(now: datetime, period: timedelta) -> QuerySet:
     )
 
 
+def folded_intake_rows(now: datetime, period: timedelta) -> QuerySet:
+    """Video intake rows folded into the viewing state before ``now - period`` (unfolded rows stay)."""
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+
+    return VideoIntake.objects.filter(folded_at__lt=now - period)
+
+
 def delete_in_batches(
     queryset: QuerySet, batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None
 ) -> int:
@@ -88,6 +97,7 @@ def purge(now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE, dry
     for kind, setting, select in (
         ("delivered_statements", "XAPI_DELIVERED_RETENTION", expired_delivered_statements),
         ("viewing_states", "XAPI_VIEWING_STATE_RETENTION", expired_viewing_states),
+        ("folded_video_intake", "XAPI_INTAKE_RETENTION", folded_intake_rows),
     ):
         period = retention_period(setting)
         if period is None:

@@ -80,6 +80,14 @@ STATIC_URL = "/static/"
 # Apps without their own default_auto_field (learning_paths) keep the AutoField of their migrations.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("XAPI_HOST_CACHE_URL"):
+    # A cache shared by web and worker processes, as in a real deployment (benchmarks).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["XAPI_HOST_CACHE_URL"],
+        }
+    }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = "lms@stand-in.test"
 

@@ -51,6 +51,10 @@ EVENT_KINDS: dict[str, tuple[str, dict | None] | None] = {
 }
 
 
+#: No time in a video event is further than this from zero (a video's length is at most 24 h).
+MAX_SECONDS = 24 * 3600.0
+
+
 def _number(data: dict, *names: str) -> float | None:
     """The first of ``names`` present in ``data`` as a finite number (None when absent or empty)."""
     for name in names:
@@ -61,10 +65,12 @@ def _number(data: dict, *names: str) -> float | None:
             raise MalformedEvent(f"{name} is not a number")
         try:
             number = float(value)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int like 10**400
             raise MalformedEvent(f"{name} is not a number") from exc
         if not math.isfinite(number):
             raise MalformedEvent(f"{name} is not a finite number")
+        if abs(number) > MAX_SECONDS:
+            raise MalformedEvent(f"{name} is beyond 24 hours")
         return number
     return None
 

@@ -39,6 +39,8 @@ from xapi_plugin.video.viewing import (
     VideoIntent,
     VideoSettings,
     Viewing,
+    cap_open_sessions,
+    guard_observation,
     step,
 )
 from xapi_plugin.video.viewing import close_idle_sessions as close_idle_sessions_of
@@ -91,6 +93,7 @@ def to_viewing(row) -> Viewing:
         last_beacon=row.last_beacon,
         last_beacon_at=row.last_beacon_at,
         completed_at=row.completed_at,
+        wall_time=row.watched_wall_time,
     )
 
 
@@ -106,6 +109,7 @@ def viewing_fields(viewing: Viewing) -> dict:
         "last_beacon": viewing.last_beacon,
         "last_beacon_at": viewing.last_beacon_at,
         "completed_at": viewing.completed_at,
+        "watched_wall_time": viewing.wall_time,
     }
 
 
@@ -197,19 +201,63 @@ def _queue_intents(
     return ObservationOutcome(statements, queued)
 
 
-def record_player_observation(obs: Observation) -> ObservationOutcome:
-    """Apply one player observation to the learner's viewing state and queue the statements it yields.
-
-    The one entry point for every source: tracking events (``ingest.py``) and the Studio aside's
-    live-playback handler feed the same state. Does nothing (and stores nothing) when the
-    course does not send video statements or the video's tracking is off.
-    """
-    course_settings = video_routing_settings(obs.course_key)
+def tracked_video_settings(course_key: str, video_key: str) -> tuple[CourseXapiSettings, VideoSettings] | None:
+    """The course's and the video's settings, or None when this video sends no statements (no LRS
+    gets the course's video statements: neither its own connection nor a wide one)."""
+    course_settings = video_routing_settings(course_key)
     if course_settings is None:
+        return None
+    settings = resolve_video_settings(course_settings, video_key)
+    return (course_settings, settings) if settings.tracking_enabled else None
+
+
+# Request path, worker mode: each web process remembers a video's settings this long (the
+# worker re-reads them when it folds, so a course switched off stops at once; one switched on
+# starts storing within this time). Saves the cache round trips on every player event.
+_MEMO_SECONDS = 2.0
+_MEMO_MAX = 10_000
+_memo: dict[tuple[str, str], tuple[float, tuple | None]] = {}
+
+
+def _tracked_video_settings_memoised(course_key: str, video_key: str):
+    now = time.monotonic()
+    found = _memo.get((course_key, video_key))
+    if found is not None and found[0] > now:
+        return found[1]
+    value = tracked_video_settings(course_key, video_key)
+    if len(_memo) >= _MEMO_MAX:
+        _memo.clear()
+    _memo[course_key, video_key] = (now + _MEMO_SECONDS, value)
+    return value
+
+
+def forget_memoised_settings() -> None:
+    """Drop this process's remembered video settings (tests)."""
+    _memo.clear()
+
+
+def record_player_observation(obs: Observation) -> ObservationOutcome:
+    """Take one player observation in: the request path of every source (tracking events, the aside).
+
+    Stores the observation in the intake (one INSERT) for a worker to fold into the viewing state
+    (:func:`fold_observations`); with ``XAPI_VIDEO_INTAKE = "inline"`` folds it at once. Does
+    nothing (and stores nothing) when the course does not send video statements or the video's
+    tracking is off. ``queued``: statements queued by this call (0 when a worker will do it).
+    """
+    from xapi_plugin.video.intake import WORKER, intake_mode, submit_observation  # noqa: PLC0415
+
+    lookup = _tracked_video_settings_memoised if intake_mode() == WORKER else tracked_video_settings
+    if lookup(obs.course_key, obs.video_key) is None:
         return ObservationOutcome([], 0)
-    settings = resolve_video_settings(course_settings, obs.video_key)
-    if not settings.tracking_enabled:
+    return ObservationOutcome([], submit_observation(obs))
+
+
+def apply_player_observation(obs: Observation) -> ObservationOutcome:
+    """Apply one observation to the viewing state at once, bypassing the intake (tests, tools)."""
+    found = tracked_video_settings(obs.course_key, obs.video_key)
+    if found is None:
         return ObservationOutcome([], 0)
+    course_settings, settings = found
     identity = get_learner_identity(obs.user_id, obs.course_key, course_settings)
 
     def attempt() -> ObservationOutcome:
@@ -226,6 +274,116 @@ def record_player_observation(obs: Observation) -> ObservationOutcome:
         )
 
     return _with_retries(attempt)
+
+
+def _lock_state(user_id: int, video_key: str, course_key: str, registration: str):
+    """The viewing state row, locked (created when missing; a creation race is retried)."""
+    from xapi_plugin.models import VideoViewingState  # noqa: PLC0415
+
+    keys = {"user_id": user_id, "video_key": video_key, "registration": uuid.UUID(registration)}
+    row = VideoViewingState.objects.select_for_update().filter(**keys).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = VideoViewingState.objects.create(course_key=course_key, **keys)
+        except IntegrityError as exc:
+            raise ConcurrentUpdate("created by another writer") from exc
+    return row
+
+
+def _pending(user_id: int, video_key: str, course_key: str | None = None):
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+
+    rows = VideoIntake.objects.filter(user_id=user_id, video_key=video_key, folded_at__isnull=True)
+    if course_key is not None:
+        rows = rows.filter(course_key=course_key)
+    return rows
+
+
+def _mark_folded(ids: list[int]) -> None:
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+
+    VideoIntake.objects.filter(pk__in=ids).update(folded_at=timezone.now(), claimed_until=None)
+
+
+def _fold_once(user_id: int, video_key: str, course_key: str, found, identity: LearnerIdentity | None):
+    """One attempt, inside the caller's transaction: lock the state, fold its pending rows in event order."""
+    from xapi_plugin.video.intake import FoldOutcome, observation_from_row  # noqa: PLC0415
+
+    if found is None or identity is None:
+        # Not tracked (any more), or the learner is retired: the observations are deleted unread.
+        dropped, _ = _pending(user_id, video_key, course_key).delete()
+        if identity is None and found is not None and dropped:
+            metrics.increment(metrics.SKIPPED_EVENTS, dropped)
+            log.info("xapi: skipped %s video observations: the learner is retired", dropped)
+        return FoldOutcome(dropped, 0)
+    course_settings, settings = found
+    row = _lock_state(user_id, video_key, course_key, identity.registration)
+    # Read after the lock: a worker that folded these rows before us has committed by now.
+    pending = list(
+        _pending(user_id, video_key, course_key)
+        .order_by("event_at", "id")
+        .values_list("pk", "source_id", "event_at", "observation")
+    )
+    if not pending:
+        return FoldOutcome(0, 0)
+    viewing = to_viewing(row)
+    intents: list[VideoIntent] = []
+    video_name = None
+    for _pk, source_id, event_at, body in pending:
+        try:
+            obs = observation_from_row(user_id, course_key, video_key, source_id, event_at, body)
+            obs = guard_observation(viewing, obs)
+            intents += step(viewing, obs, settings)
+            intents += cap_open_sessions(viewing, settings)
+        except (ValueError, KeyError, TypeError) as exc:
+            metrics.increment(metrics.SKIPPED_EVENTS)
+            log.warning("xapi: skipped video observation %s: %s", source_id, exc)
+            continue
+        video_name = obs.display_name or video_name
+    _save(row, viewing)
+    outcome = _queue_intents(
+        intents,
+        course_settings=course_settings,
+        course_key=course_key,
+        user_id=user_id,
+        video_key=video_key,
+        video_name=video_name,
+        identity=identity,
+        registration=identity.registration,
+    )
+    _mark_folded([pk for pk, *_ in pending])
+    return FoldOutcome(len(pending), outcome.queued)
+
+
+def fold_observations(user_id: int, video_key: str):
+    """Fold every unfolded intake row of one learner and video into the viewing state, in event order.
+
+    One transaction per course key the rows name (in practice one): the state row is locked,
+    the rows read, stepped through in event order, the state saved, the statements queued and
+    the rows marked folded, all or nothing. Returns a ``FoldOutcome`` (rows folded, statements queued).
+    """
+    from xapi_plugin.video.intake import FoldOutcome  # noqa: PLC0415
+
+    observations = queued = 0
+    done: set[str] = set()
+    while True:
+        course_key = (
+            _pending(user_id, video_key).exclude(course_key__in=done).values_list("course_key", flat=True).first()
+        )
+        if course_key is None:
+            return FoldOutcome(observations, queued)
+        done.add(course_key)
+        found = tracked_video_settings(course_key, video_key)
+        identity = None
+        if found is not None:
+            try:
+                identity = get_learner_identity(user_id, course_key, found[0])
+            except LearnerRetired:
+                identity = None
+        outcome = _with_retries(lambda: _fold_once(user_id, video_key, course_key, found, identity))  # noqa: B023
+        observations += outcome.observations
+        queued += outcome.queued
 
 
 def _close_idle_once(

@@ -29,7 +29,7 @@ Rules (README, section "Video"):
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from xapi_plugin.statements import deterministic_uuid4_shaped, statement_id
@@ -44,6 +44,18 @@ INACTIVITY = timedelta(minutes=30)
 REORDER_WINDOW = timedelta(minutes=5)
 # Beyond this many segments the chronological list is folded into its union (progress is kept).
 MAX_SEGMENTS = 500
+
+#: At most this many pages keep a session open in one state; opening another ends the oldest
+#: (``terminated``), so fresh page ids cannot grow the row without bound.
+MAX_OPEN_SESSIONS = 10
+#: Completion needs threshold x length / MAX_PLAYBACK_RATE seconds of server time spent playing
+#: (less WALL_TIME_SLACK): the player's fastest speed is 2x; a forged position cannot beat the clock.
+MAX_PLAYBACK_RATE = 2.0
+WALL_TIME_SLACK = 2.0
+#: Plausible video lengths (seconds); a length outside is treated as unknown.
+MIN_LENGTH, MAX_LENGTH = 0.5, 24 * 3600.0
+#: A later report of the length may differ from the pinned one by this much (containers round).
+LENGTH_TOLERANCE = 1.0
 
 KINDS = ("load", "play", "pause", "seek", "ended", "position", "complete", "interact", "setting", "unload")
 # What a ``setting`` observation may change in a page's player state (see PageSession.player).
@@ -162,6 +174,7 @@ class Viewing:
     last_beacon: float | None = None
     last_beacon_at: float | None = None
     completed_at: datetime | None = None
+    wall_time: float = 0.0  # seconds of server time spent playing (the clock a browser cannot speed up)
 
     def all_segments(self) -> list:
         """Closed segments, then the segments still playing on open pages, in the order they began."""
@@ -309,6 +322,7 @@ class _Step:
         """Playback went from ``start`` to ``end``: beacons, completion and the playback counter."""
         viewing = self.viewing
         played_before = viewing.played_time
+        wall_before = viewing.wall_time
         if viewing.length:
             before = p.merge_segments(self.segments_until(session, start), viewing.length)
             beacons = p.plan_beacons(
@@ -331,10 +345,17 @@ class _Step:
                 viewing.played_time = p.round_time(played_before + (position - start))
                 viewing.progress = p.compute_progress(viewing.all_segments(), viewing.length)
                 if beacon is None:
-                    self.complete(session, when, position)
+                    if wall_before + max(0.0, (when - start_at).total_seconds()) >= self.wall_time_needed():
+                        self.complete(session, when, position)
                 else:
                     self.beacon(session, when, beacon)
         viewing.played_time = p.round_time(played_before + (end - start))
+        viewing.wall_time = p.round_time(wall_before + max(0.0, (end_at - start_at).total_seconds()))
+
+    def wall_time_needed(self) -> float:
+        """Server time completion needs: the threshold's share of the length at the fastest speed, less slack."""
+        threshold = self.viewing.threshold(self.settings) or 0.0
+        return threshold * (self.viewing.length or 0.0) / MAX_PLAYBACK_RATE - WALL_TIME_SLACK
 
     def segments_until(self, session: PageSession, position: float) -> list:
         """Everything watched, with this page's open segment running up to ``position``."""
@@ -371,7 +392,7 @@ class _Step:
         viewing = self.viewing
         threshold = viewing.threshold(self.settings)
         if viewing.completed_at is None and threshold is not None and viewing.progress > 0:
-            if viewing.progress + 1e-9 >= threshold:
+            if viewing.progress + 1e-9 >= threshold and viewing.wall_time >= self.wall_time_needed():
                 self.complete(session, when, session.position)
 
     def fold_segments(self) -> None:
@@ -552,4 +573,28 @@ def close_idle_sessions(viewing: Viewing, settings: VideoSettings, now: datetime
     """
     stepper = _Step(viewing, None, settings)
     stepper.close_idle(now)
+    return stepper.intents
+
+
+def guard_observation(viewing: Viewing, obs: Observation) -> Observation:
+    """``obs`` with a length the state can believe: plausible, and the pinned one once known.
+
+    The first plausible length a learner's player reports for a video is kept; a later one
+    further than :data:`LENGTH_TOLERANCE` from it (a second page claiming the video is 2 s long)
+    is dropped, so a browser cannot shrink the video to complete it.
+    """
+    duration = obs.duration
+    if duration is not None and not MIN_LENGTH <= duration <= MAX_LENGTH:
+        duration = None
+    if duration is not None and viewing.length and abs(duration - viewing.length) > LENGTH_TOLERANCE:
+        duration = None
+    return obs if duration == obs.duration else replace(obs, duration=duration)
+
+
+def cap_open_sessions(viewing: Viewing, settings: VideoSettings) -> list[VideoIntent]:
+    """End the least recently active sessions beyond :data:`MAX_OPEN_SESSIONS` (``terminated`` at their last event)."""
+    stepper = _Step(viewing, None, settings)
+    while len(viewing.sessions) > MAX_OPEN_SESSIONS:
+        key = min(viewing.sessions, key=lambda name: (viewing.sessions[name].last, name))
+        stepper.close_session(key, viewing.sessions[key].last)
     return stepper.intents

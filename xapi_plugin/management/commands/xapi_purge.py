@@ -24,3 +24,4 @@ class Command(BaseCommand):
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(f"delivered statements {verb}: {counts['delivered_statements']}")
         self.stdout.write(f"viewing states {verb}: {counts['viewing_states']}")
+        self.stdout.write(f"folded video intake rows {verb}: {counts['folded_video_intake']}")

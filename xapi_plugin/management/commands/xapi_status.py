@@ -8,6 +8,7 @@ from django.utils import timezone
 from xapi_plugin.core.metrics import read_counters
 from xapi_plugin.delivery import LRSClient, check_passed, check_summary, outbox_summary
 from xapi_plugin.models import LRSConnection
+from xapi_plugin.video import intake_summary
 
 
 def _age(delta) -> str:
@@ -64,8 +65,19 @@ class Command(BaseCommand):
                 checks = LRSClient(connection).check()
                 rows[-1]["check"] = {"passed": check_passed(checks), "detail": check_summary(checks)}
         counters = read_counters()
+        video = intake_summary(now)
+        intake = {
+            "pending": video.pending,
+            "oldest_pending_age_seconds": (
+                round(video.oldest_pending_age.total_seconds(), 3) if video.oldest_pending_age else None
+            ),
+            "oldest_pending_age": _age(video.oldest_pending_age),
+            "recent_folded": video.folded_recently,
+            "median_fold_latency_seconds": video.median_fold_latency,
+            "p95_fold_latency_seconds": video.p95_fold_latency,
+        }
         if options["json"]:
-            self.stdout.write(json.dumps({"connections": rows, "counters": counters}, indent=2))
+            self.stdout.write(json.dumps({"connections": rows, "video_intake": intake, "counters": counters}, indent=2))
             return
         if not rows:
             self.stdout.write("No LRS connections yet (Django admin > xAPI > LRS connections).")
@@ -88,4 +100,10 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  check: {'passed' if row['check']['passed'] else 'FAILED'}: {row['check']['detail']}"
                 )
+        latency = "-" if video.median_fold_latency is None else f"{video.median_fold_latency:.3f} s"
+        p95 = "-" if video.p95_fold_latency is None else f"{video.p95_fold_latency:.3f} s"
+        self.stdout.write(
+            f"video intake: unfolded observations: {video.pending}  oldest unfolded: {intake['oldest_pending_age']}  "
+            f"event-to-outbox latency (last {video.folded_recently} folded): median {latency}, p95 {p95}"
+        )
         self.stdout.write("counters: " + " ".join(f"{name}={value}" for name, value in counters.items()))

@@ -1,0 +1,311 @@
+"""The video intake: the learner's request appends an observation, a worker folds it in later.
+
+Request path (:func:`submit_observation`): one ``INSERT ... IGNORE`` of the normalised observation
+into ``VideoIntake`` (hand-written SQL, cached per database vendor, inside the caller's
+transaction as the outbox write is), then, when the transaction commits, at most one Celery
+publish per fold run (a cache key says a fold task is already queued). No row lock, no read of
+the viewing state, no statement built: two tabs of one learner never wait for each other.
+
+Worker (:func:`fold_pending`, the task ``xapi_plugin.video.tasks.fold_video_intake``): leases
+pending rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` (as delivery claims outbox rows), then for
+each learner-and-video it holds, in one transaction: locks the viewing state row, reads every
+unfolded observation of that learner and video in event order, steps the state machine through
+them, saves the state, writes the statements to the outbox and marks the rows folded. So:
+
+* broker down: the rows wait; the periodic run of the same task (beat) folds them;
+* a worker killed mid-fold: its transaction rolls back (nothing half-folded); its lease lapses
+  and another worker folds the rows;
+* two workers: they lease different rows; if both hold rows of one learner-and-video, the state
+  row lock serialises them, the first folds all of that key's rows and the second finds none;
+* observations that arrive out of order (two tabs, two web workers) are folded sorted by event
+  time; one older than what was folded already is placed by the state machine's reorder rules.
+
+With ``XAPI_VIDEO_INTAKE = "inline"`` the request folds its own learner-and-video at once
+(same transaction): for hosts without a Celery worker, and the unit tests.
+"""
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from django.core.cache import cache
+from django.db import OperationalError, connections, router, transaction
+from django.db.models.constants import OnConflict
+from django.utils import timezone
+
+from xapi_plugin.core import metrics
+from xapi_plugin.core.conf import get_setting
+from xapi_plugin.video.viewing import Observation
+
+log = logging.getLogger(__name__)
+
+INLINE = "inline"
+WORKER = "worker"
+_QUEUED_KEY = "xapi_plugin:video-fold-queued"
+#: Seconds a web process trusts the "fold queued" flag it last saw (must stay well below LINGER).
+LOCAL_GUARD = 0.25
+#: Seconds a fold task keeps claiming after its last work, before giving its worker back.
+LINGER = 1.0
+_POLL = 0.05
+_flag_seen = [float("-inf")]  # monotonic time this process last saw the flag (a list: module state)
+_CLAIM_RETRIES = 5
+
+
+def lease() -> timedelta:
+    """How long a worker holds rows: a batch folds in well under a second; a dead worker's rows come back after this."""
+    return timedelta(seconds=max(5.0, min(60.0, 2.0 * float(get_setting("XAPI_SWEEP_INTERVAL")))))
+
+
+_COLUMNS = ("user_id", "course_key", "video_key", "source_id", "event_at", "received_at", "observation")
+
+
+def observation_json(obs: Observation) -> str:
+    """The columns not stored on their own, as compact JSON."""
+    return json.dumps(
+        {
+            "kind": obs.kind,
+            "page": obs.page_key,
+            "position": obs.position,
+            "time_from": obs.time_from,
+            "time_to": obs.time_to,
+            "duration": obs.duration,
+            "name": obs.display_name,
+            "interaction": obs.interaction,
+        },
+        separators=(",", ":"),
+    )
+
+
+def observation_from_row(user_id: int, course_key: str, video_key: str, source_id: str, event_at, body: str):
+    """The :class:`Observation` an intake row stands for."""
+    data = json.loads(body)
+    return Observation(
+        user_id=user_id,
+        course_key=course_key,
+        video_key=video_key,
+        kind=data["kind"],
+        timestamp=event_at,
+        page_key=data["page"],
+        source_id=source_id,
+        position=data.get("position"),
+        time_from=data.get("time_from"),
+        time_to=data.get("time_to"),
+        duration=data.get("duration"),
+        display_name=data.get("name"),
+        interaction=data.get("interaction"),
+    )
+
+
+@lru_cache(maxsize=8)
+def _insert_sql(alias: str, vendor: str) -> str:
+    """``INSERT ... IGNORE`` of one intake row in the database's dialect (cached: runs per event)."""
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+
+    database = connections[alias]
+    meta = VideoIntake._meta
+    fields = [meta.get_field(name) for name in _COLUMNS]
+    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
+    insert = database.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    suffix = database.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+    values = ", ".join(["%s"] * len(fields))
+    return f"{insert} {database.ops.quote_name(meta.db_table)} ({columns}) VALUES ({values}){suffix}"
+
+
+def intake_mode() -> str:
+    """``worker`` (fold in Celery) or ``inline`` (fold in the request)."""
+    return INLINE if get_setting("XAPI_VIDEO_INTAKE") == INLINE else WORKER
+
+
+def append_observation(obs: Observation) -> bool:
+    """Store one observation for folding (one INSERT, in the caller's transaction); False if already stored."""
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+
+    alias = router.db_for_write(VideoIntake)
+    database = connections[alias]
+    adapt = database.ops.adapt_datetimefield_value
+    params = [
+        obs.user_id,
+        obs.course_key,
+        obs.video_key,
+        obs.source_id[:64],
+        adapt(obs.timestamp),
+        adapt(timezone.now()),
+        observation_json(obs),
+    ]
+    with database.cursor() as cursor:
+        cursor.execute(_insert_sql(alias, database.vendor), params)
+        inserted = cursor.rowcount > 0
+    if inserted:
+        transaction.on_commit(schedule_fold, using=alias)
+    return inserted
+
+
+def submit_observation(obs: Observation) -> int:
+    """The request path's handling of one player observation; returns statements queued (0 in worker mode)."""
+    if not append_observation(obs):
+        metrics.increment(metrics.DUPLICATE_EVENTS)
+        return 0
+    if intake_mode() == INLINE:
+        return fold_learner_video(obs.user_id, obs.video_key).queued
+    return 0
+
+
+def schedule_fold() -> None:
+    """Queue the fold task unless one is queued and not started yet. Never raises (the beat run catches up).
+
+    A web process that saw the "queued" flag less than :data:`LOCAL_GUARD` seconds ago skips even
+    the cache round trip: the task behind that flag had not started then, and a fold task keeps
+    claiming for :data:`LINGER` seconds after its last work, so it claims after this row committed.
+    """
+    from xapi_plugin.video.tasks import fold_video_intake  # noqa: PLC0415
+
+    if intake_mode() == INLINE:
+        return
+    now = time.monotonic()
+    if now - _flag_seen[0] < LOCAL_GUARD:
+        return
+    try:
+        fresh = cache.add(_QUEUED_KEY, 1, timeout=max(5, int(get_setting("XAPI_SWEEP_INTERVAL"))))
+    except Exception:  # noqa: BLE001 - no cache: publish anyway, an extra task folds nothing
+        fresh = True
+    _flag_seen[0] = now
+    if not fresh:
+        return
+    try:
+        queue = get_setting("XAPI_CELERY_QUEUE")
+        # One publish attempt: this runs after the learner's request committed.
+        fold_video_intake.apply_async(
+            retry=True, retry_policy={"max_retries": 0}, **({"queue": queue} if queue else {})
+        )
+    except Exception:  # noqa: BLE001 - never fail the learner's request over the broker
+        log.warning("could not queue the video intake fold; the periodic run will fold the observations")
+
+
+def fold_task_started() -> None:
+    """The fold task began: later observations must queue a new one."""
+    try:
+        cache.delete(_QUEUED_KEY)
+    except Exception:  # noqa: BLE001
+        log.debug("no cache to clear the video fold flag in")
+
+
+# -- the worker side ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FoldOutcome:
+    """What folding one learner-and-video did."""
+
+    observations: int
+    queued: int
+
+
+def fold_learner_video(user_id: int, video_key: str) -> FoldOutcome:
+    """Fold every unfolded observation of one learner and video, in event order (one transaction)."""
+    from xapi_plugin.video.state import fold_observations  # noqa: PLC0415
+
+    return fold_observations(user_id, video_key)
+
+
+def claim_keys(size: int, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Lease up to ``size`` pending rows (oldest first); the learner-and-video keys they belong to."""
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+
+    now = now or timezone.now()
+    for attempt in range(_CLAIM_RETRIES):
+        try:
+            with transaction.atomic():
+                pending = VideoIntake.objects.filter(folded_at__isnull=True).exclude(claimed_until__gt=now)
+                pending = pending.order_by("received_at", "id")
+                if connections[router.db_for_write(VideoIntake)].features.has_select_for_update_skip_locked:
+                    pending = pending.select_for_update(skip_locked=True)
+                rows = list(pending.values_list("id", "user_id", "video_key")[:size])
+                if not rows:
+                    return []
+                # The same conditions again: without row locks (SQLite) this keeps a row from two leases.
+                VideoIntake.objects.filter(id__in=[row[0] for row in rows], folded_at__isnull=True).exclude(
+                    claimed_until__gt=now
+                ).update(claimed_until=now + lease())
+            return list(dict.fromkeys((user_id, video_key) for _, user_id, video_key in rows))
+        except OperationalError:
+            if attempt == _CLAIM_RETRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return []
+
+
+def fold_pending(batch_size: int = 500, time_budget: float = 30.0, linger: float = 0.0) -> dict:
+    """Fold pending observations, ``batch_size`` rows' keys at a time, for up to ``time_budget`` seconds.
+
+    With ``linger``, keeps looking for new rows (every 50 ms) until ``linger`` seconds pass without
+    any. Returns counts; ``more`` is True when it stopped with rows still pending (the task re-queues).
+    """
+    started = last_work = time.monotonic()
+    folded = queued = failed = 0
+    while True:
+        keys = claim_keys(batch_size)
+        if not keys and time.monotonic() - last_work < linger and time.monotonic() - started < time_budget:
+            time.sleep(_POLL)
+            continue
+        if keys:
+            last_work = time.monotonic()
+        for user_id, video_key in keys:
+            try:
+                outcome = fold_learner_video(user_id, video_key)
+            except Exception:  # noqa: BLE001 - one bad state must not stop the others; its rows stay pending
+                failed += 1
+                metrics.increment(metrics.FOLD_FAILED)
+                log.exception("could not fold the video observations of one learner and video (user %s)", user_id)
+                continue
+            folded += outcome.observations
+            queued += outcome.queued
+        if not keys:
+            return {"folded": folded, "queued": queued, "failed": failed, "more": False}
+        if time.monotonic() - started > time_budget:
+            return {"folded": folded, "queued": queued, "failed": failed, "more": True}
+
+
+# -- reporting -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeSummary:
+    """For ``xapi_status``: the backlog and how fast observations reach the outbox."""
+
+    pending: int
+    oldest_pending_age: timedelta | None
+    folded_recently: int
+    median_fold_latency: float | None  # seconds from received to folded, last RECENT folded rows
+    p95_fold_latency: float | None
+
+
+RECENT = 1000
+
+
+def intake_summary(now: datetime | None = None) -> IntakeSummary:
+    """Pending observations, the oldest one's age, and the fold latency of the last :data:`RECENT` folded."""
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+
+    now = now or timezone.now()
+    pending = VideoIntake.objects.filter(folded_at__isnull=True)
+    oldest = pending.order_by("received_at").values_list("received_at", flat=True).first()
+    recent = list(
+        VideoIntake.objects.filter(folded_at__isnull=False)
+        .order_by("-folded_at")
+        .values_list("received_at", "folded_at")[:RECENT]
+    )
+    latencies = sorted(max(0.0, (folded - received).total_seconds()) for received, folded in recent)
+
+    def quantile(share: float) -> float | None:
+        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] if latencies else None
+
+    return IntakeSummary(
+        pending=pending.count(),
+        oldest_pending_age=(now - oldest) if oldest else None,
+        folded_recently=len(latencies),
+        median_fold_latency=quantile(0.5),
+        p95_fold_latency=quantile(0.95),
+    )
