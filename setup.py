@@ -41,6 +41,8 @@ setup(
             "selenium>=4.20",
             "ruff>=0.6",
             "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)
+            "xblocks-contrib>=1.0,<2",  # the platform's real capa ProblemBlock (problem statements)
+            "chdb>=3",  # in-process ClickHouse: statements read the way Aspects reads them
         ],
         "demo": ["redis>=5", "sqlalchemy>=2"],
     },

@@ -7,7 +7,9 @@ precomputed SQL statements, and queues statements to the outbox in the caller's 
 
 Public API: the signal receivers (``course_enrollment_created_receiver`` ... ``certificate_changed_receiver``),
 ``block_completion_saved`` and ``handle_block_completion_event`` (tracking route), and
-``compute_progress`` / ``CourseProgress`` for tools that show a learner's progress.
+``compute_progress`` / ``CourseProgress`` for tools that show a learner's progress, and
+``course_basis`` / ``enqueue`` (what every learner statement shares; the one way onto the outbox)
+for the other statement families.
 """
 
 from xapi_plugin.core.lazy import lazy_exports
@@ -28,6 +30,8 @@ _EXPORTS = {
     "handle_block_completion_event": "progress",
     "compute_progress": "progress",
     "CourseProgress": "progress",
+    "course_basis": "state",
+    "enqueue": "state",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -21,10 +21,26 @@ from xapi_plugin.privacy import LearnerRetired
 log = logging.getLogger(__name__)
 
 _VIDEO_HANDLER = "xapi_plugin.video.ingest.handle_video_event"
+_PROBLEM_HANDLER = "xapi_plugin.learning.problems.handle_problem_event"
+_NAVIGATION_HANDLER = "xapi_plugin.learning.navigation.handle_navigation_event"
 
 # Event name -> dotted path of ``handler(event: TrackingEvent) -> None``.
 TRACKING_ROUTES: dict[str, str] = {
     "edx.completion.block_completion.changed": "xapi_plugin.course.progress.handle_block_completion_event",
+    # Server events of the capa ProblemBlock (xapi_plugin.learning.problems).
+    **dict.fromkeys(("problem_check", "showanswer", "edx.problem.hint.demandhint_displayed"), _PROBLEM_HANDLER),
+    # LMS navigation (xapi_plugin.learning.navigation).
+    **dict.fromkeys(
+        (
+            "edx.ui.lms.sequence.next_selected",
+            "edx.ui.lms.sequence.previous_selected",
+            "edx.ui.lms.sequence.tab_selected",
+            "edx.ui.lms.link_clicked",
+            "edx.ui.lms.outline.selected",
+            "edx.ui.lms.sequence.outline.selected",
+        ),
+        _NAVIGATION_HANDLER,
+    ),
     **{
         name: _VIDEO_HANDLER
         for name in (
@@ -53,6 +69,10 @@ TRACKING_ROUTES: dict[str, str] = {
         )
     },
 }
+
+# Names the browser logs too, with data in another shape (``problem_check``: a URL-encoded string
+# of the raw inputs); only the server's event is ours, so the browser's is dropped unparsed.
+SERVER_ONLY_EVENTS = frozenset({"problem_check"})
 
 _DEDUPE_PREFIX = "xapi_plugin:seen-event:"
 _DEDUPE_TTL = 3600
@@ -142,11 +162,24 @@ def route_event(event: TrackingEvent) -> None:
     _handler(TRACKING_ROUTES[event.name])(event)
 
 
+def is_browser_event(raw: dict) -> bool:
+    """True when the raw event's context says the browser sent it (context may be a JSON string)."""
+    context = raw.get("context")
+    if isinstance(context, str):
+        try:
+            context = json.loads(context)
+        except ValueError:
+            return False
+    return isinstance(context, dict) and context.get("event_source") == "browser"
+
+
 def ingest_tracking_event(raw: dict) -> None:
     """Route one raw tracking event to its handler. Never raises."""
     name = raw.get("name") or raw.get("event_type") if isinstance(raw, dict) else None
     if name not in TRACKING_ROUTES:
         return  # most events are not ours: cheap exit before any parsing
+    if name in SERVER_ONLY_EVENTS and is_browser_event(raw):
+        return
     try:
         event = normalise_event(raw)
     except MalformedEvent as exc:
