@@ -42,6 +42,7 @@ setup(
             "ruff>=0.6",
             "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)
             "xblocks-contrib>=1.0,<2",  # the platform's real capa ProblemBlock (problem statements)
+            "setuptools<81",  # pkg_resources, which xblocks-contrib's filesystem dependency (fs) imports
             "chdb>=3",  # in-process ClickHouse: statements read the way Aspects reads them
         ],
         "demo": ["redis>=5", "sqlalchemy>=2"],
