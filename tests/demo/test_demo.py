@@ -29,8 +29,31 @@ def test_demo_delivers_every_statement_to_its_own_lrs():
     assert figures["produced"] > 30  # 3 learners: enrolment, units, videos, grades...
     assert figures == {"produced": figures["produced"], "delivered": figures["produced"], "rejected": 0, "lost": 0}
     assert f"read back from the LRS: {figures['produced']} (duplicates: 0)" in result.stdout
-    for verb in ("registered", "progressed", "completed", "initialized", "played", "paused", "terminated", "earned"):
+    for verb in (
+        "registered",
+        "progressed",
+        "completed",
+        "initialized",
+        "played",
+        "paused",
+        "terminated",
+        "earned",
+        "evaluated",
+        "asked",
+        "navigated",
+    ):
         assert re.search(rf"^\s+{verb}\s+\d+$", result.stdout, re.M), f"no {verb} statements\n{result.stdout}"
+    # Problems: right and wrong answers, several attempts, a multi-question quiz (3 learners x 3 submissions).
+    answers = re.search(
+        r"^problem answers: +(\d+) evaluated \((\d+) right, (\d+) wrong\) in (\d+) submissions, attempts up to (\d+)",
+        result.stdout,
+        re.M,
+    )
+    assert answers, result.stdout
+    evaluated, right, wrong, submissions, max_attempt = map(int, answers.groups())
+    assert right > 0 and wrong > 0 and evaluated == right + wrong
+    assert submissions == 9 and evaluated > submissions and max_attempt == 2
+    assert re.search(r"^navigation: +[1-9]\d* navigated$", result.stdout, re.M), result.stdout
 
 
 @pytest.mark.integration

@@ -233,6 +233,8 @@ def _summarise(args, connection_row, endpoint, auth, since, produce_started, del
     _print("statements by verb:")
     for row in rows.values("verb").annotate(n=Count("id")).order_by("-n", "verb"):
         _print(f"  {row['verb'] or '(other)':14} {row['n']:6}")
+    for line in _learning_summary(rows):
+        _print(line)
     _print(f"learners:               {args.learners}")
     _print(f"produced:               {len(produced_ids)}")
     _print(f"delivered (outbox):     {delivered}")
@@ -245,6 +247,37 @@ def _summarise(args, connection_row, endpoint, auth, since, produce_started, del
         _print(f"  rejected: {reason[:300]}")
     _print(f"produced={len(produced_ids)} delivered={delivered} rejected={rejected} lost={lost}")
     return 0 if lost == 0 and rejected == 0 and duplicated == 0 and delivered == len(produced_ids) else 1
+
+
+def _learning_summary(rows) -> list[str]:
+    """What the problem and navigation families sent: answers right and wrong, submissions, attempts, moves."""
+    import json  # noqa: PLC0415
+
+    from xapi_plugin.statements import vocabulary as v  # noqa: PLC0415
+
+    right = wrong = asked = navigated = 0
+    submissions, max_attempt = set(), 0
+    for payload in rows.values_list("payload", flat=True).iterator():
+        statement = json.loads(payload)
+        verb = statement["verb"]["id"]
+        if verb == v.VERB_EVALUATED:
+            attempt = statement["object"]["definition"]["extensions"][v.EXT_ATTEMPT_ID]
+            if statement["result"]["success"]:
+                right += 1
+            else:
+                wrong += 1
+            source = statement["context"]["extensions"]
+            submissions.add((statement["actor"].get("mbox") or str(statement["actor"].get("account")), str(source)))
+            max_attempt = max(max_attempt, attempt)
+        elif verb == v.VERB_ASKED:
+            asked += 1
+        elif verb == v.VERB_NAVIGATED:
+            navigated += 1
+    return [
+        f"problem answers:        {right + wrong} evaluated ({right} right, {wrong} wrong) in "
+        f"{len(submissions)} submissions, attempts up to {max_attempt}; {asked} hints/answers asked",
+        f"navigation:             {navigated} navigated",
+    ]
 
 
 def _keep_running(lms_url: str, endpoint: str, admin_password: str | None) -> None:
