@@ -178,3 +178,17 @@ def test_edx_backend_reads_and_creates_the_xapi_external_id(django_user_model, m
     known_types.clear()
     other = django_user_model.objects.create_user("edx2", "e2@example.com", "pw")
     assert backend.get_external_user_id(other.pk) is None
+
+
+@pytest.mark.django_db
+def test_retirement_knows_the_external_id_without_creating_one(privacy_courses, django_user_model):
+    from xapi_plugin.privacy.retirement import learner_identifiers  # noqa: PLC0415
+
+    privacy_courses()
+    user = django_user_model.objects.create_user("ret", "ret@example.com", "pw")
+    other = django_user_model.objects.create_user("none", "none@example.com", "pw")
+    learner_statements(user, ACCOUNT_COURSE_KEY, 1)
+    LearnerCourseAgent.objects.all().delete()  # only the platform still knows the id
+    assert platform.get_external_user_id(user.pk, create=False) in learner_identifiers(user.pk)
+    learner_identifiers(other.pk)
+    assert platform.get_external_user_id(other.pk, create=False) is None
