@@ -50,6 +50,9 @@ setup(
             "kubernetes<37",  # Tutor's dependency; 37 needs python-dateutil>=3, celery pins 2.9
             "build>=1",  # tests/packaging build both wheels
             "learning-paths-plugin>=0.5",  # real Learning Paths models for tests/paths (issue 18)
+            "xblocks-contrib>=1.0,<2",  # the platform's real capa ProblemBlock (problem statements)
+            "setuptools<81",  # pkg_resources, which xblocks-contrib's filesystem dependency (fs) imports
+            "chdb>=3",  # in-process ClickHouse: statements read the way Aspects reads them
         ],
         "demo": ["redis>=5", "sqlalchemy>=2", "learning-paths-plugin>=0.5"],  # the demo's learning path
     },

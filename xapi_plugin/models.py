@@ -228,6 +228,12 @@ class CourseSettings(models.Model):
         default=True, help_text="Enrolment, progress, completion, grades, passing, certificates."
     )
     send_video_statements = models.BooleanField(default=True, help_text="Video Profile statements.")
+    send_problem_statements = models.BooleanField(
+        default=True, help_text="Problem submissions (one per question), hints and shown answers."
+    )
+    send_navigation_statements = models.BooleanField(
+        default=True, help_text="Moves between units and pages of the course (what Aspects counts as visits)."
+    )
     source = models.CharField(max_length=16, default=SOURCE_ADMIN, editable=False)
     studio_error = models.TextField(
         blank=True, default="", help_text="Why the last settings from Studio were refused, if they were."

@@ -26,7 +26,7 @@ from xapi_plugin.statements.ids import statement_id
 from xapi_plugin.testing import standin_platform
 
 ROOT = "http://lms.stand-in.test"
-COURSE_IRI = f"{ROOT}/courses/{COURSE_KEY}"
+COURSE_IRI = f"{ROOT}/course/{COURSE_KEY}"
 SENT_AT = datetime(2026, 3, 2, 10, 0, 0, 123456, tzinfo=UTC)
 SOURCE_EXT = f"{ROOT}/xapi/extensions/source-event-id"
 
@@ -103,7 +103,7 @@ class SignalToStatementTest(CourseStatementsTestCase):
             v.VERB_EARNED,
             {
                 "score": {"scaled": 0.8512, "raw": 0.8512, "min": 0, "max": 1},
-                "extensions": {f"{ROOT}/xapi/extensions/letter-grade": "B"},
+                "extensions": {v.EXT_GRADE_CLASSIFICATION: "B", f"{ROOT}/xapi/extensions/letter-grade": "B"},
             },
             {},
         ),
@@ -143,14 +143,12 @@ class SignalToStatementTest(CourseStatementsTestCase):
         self.assertEqual(len(statements), 1, statements)
         statement = statements[0]
         self.assert_common_shape(statement, verb_iri)
-        self.assertEqual(
-            statement["object"],
-            {
-                "objectType": "Activity",
-                "id": COURSE_IRI,
-                "definition": {"type": v.ACTIVITY_COURSE, "name": {"en-US": "Demo course"}},
-            },
-        )
+        definition = {"type": v.ACTIVITY_COURSE, "name": {"en-US": "Demo course"}}
+        mode = extensions.get(f"{ROOT}/xapi/extensions/enrollment-mode")
+        if mode:
+            # Where Aspects reads the enrolment mode, besides the context extension.
+            definition["extensions"] = {v.EXT_ACROSSX_TYPE: mode}
+        self.assertEqual(statement["object"], {"objectType": "Activity", "id": COURSE_IRI, "definition": definition})
         self.assertEqual(statement.get("result"), result)
         own_extensions = {k: val for k, val in statement["context"]["extensions"].items() if k != SOURCE_EXT}
         self.assertEqual(own_extensions, extensions)
@@ -189,7 +187,7 @@ class SignalToStatementTest(CourseStatementsTestCase):
         send(signals.CCX_COURSE_PASSING_STATUS_UPDATED, course_passing_status=status)
         (statement,) = outbox()
         self.assertEqual(statement["verb"]["id"], v.VERB_PASSED)
-        self.assertEqual(statement["object"]["id"], f"{ROOT}/courses/{ccx_key}")
+        self.assertEqual(statement["object"]["id"], f"{ROOT}/course/{ccx_key}")
         self.assertEqual(statement["object"]["definition"]["name"], {"en-US": "Coached Demo"})
         self.assertEqual(statement["context"]["contextActivities"]["grouping"][0]["id"], COURSE_IRI)
         self.assertEqual(statement["context"]["registration"], registration_for(self.user.id, ccx_key))
@@ -275,7 +273,8 @@ class ChangesOnlyTest(CourseStatementsTestCase):
 class LearnerAndCourseEdgeCasesTest(CourseStatementsTestCase):
     """Emails, actor modes, names: what the statements say about who and what."""
 
-    ACCOUNT_NAME = re.compile(r"^[0-9a-f]{32}$")
+    # The learner's platform ExternalId (type xapi): UUID text.
+    ACCOUNT_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
     def enrol(self, email=None):
         send(signals.COURSE_ENROLLMENT_CREATED, enrollment=support.enrollment(self.user, email=email))

@@ -24,7 +24,7 @@ from xapi_plugin.testing.video_profile import find_shared
 FIXTURES = find_shared("fixtures/tracking-events")
 ROOT = "http://lms.stand-in.test"
 BODY = COURSE_KEY.split(":", 1)[1]
-COURSE_IRI = f"{ROOT}/courses/{COURSE_KEY}"
+COURSE_IRI = f"{ROOT}/course/{COURSE_KEY}"
 COMPLETION_EVENT = "edx.completion.block_completion.changed"
 
 

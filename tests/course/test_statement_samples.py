@@ -106,9 +106,18 @@ class ReadmeSamplesTest(TestCase):
             self.assertEqual(statement["verb"]["display"]["en-US"], verb)
             body = json.dumps(statement, indent=1, ensure_ascii=False)
             parts.append(f"<details><summary>{verb} from {source}</summary>\n\n```json\n{body}\n```\n\n</details>")
-        account = build_agent(42, "", ActorMode.ACCOUNT, "http://lms.stand-in.test", "readme-sample-salt")
+        account = build_agent(
+            42,
+            "",
+            ActorMode.ACCOUNT,
+            "http://lms.stand-in.test",
+            "readme-sample-salt",
+            account_name=standin_platform.external_id_for(42),
+        )
         parts.append(
-            f"**actor** in account mode (or email mode without a valid email):\n\n```json\n{json.dumps(account)}\n```"
+            "**actor** in account mode (or email mode without a valid email): the account name is the "
+            "learner's platform ExternalId of type `xapi`, as event-routing-backends sends it:"
+            f"\n\n```json\n{json.dumps(account)}\n```"
         )
         parts.append(END)
         return "\n\n".join(parts)

@@ -40,7 +40,19 @@ def test_demo_delivers_every_statement_to_its_own_lrs():
     assert figures["produced"] > 30  # 3 learners: enrolment, units, videos, grades...
     assert figures == {"produced": figures["produced"], "delivered": figures["produced"], "rejected": 0, "lost": 0}
     assert f"read back from the LRS: {figures['produced']} (duplicates: 0)" in result.stdout
-    for verb in ("registered", "progressed", "completed", "initialized", "played", "paused", "terminated", "earned"):
+    for verb in (
+        "registered",
+        "progressed",
+        "completed",
+        "initialized",
+        "played",
+        "paused",
+        "terminated",
+        "earned",
+        "evaluated",
+        "asked",
+        "navigated",
+    ):
         assert re.search(rf"^\s+{verb}\s+\d+$", result.stdout, re.M), f"no {verb} statements\n{result.stdout}"
     # Learners 0 and 2 join the two-course learning path (learning-paths-plugin is in the test extra).
     path_line = re.search(r"^learning path statements: (\d+) \((.*)\)$", result.stdout, re.M)
@@ -64,6 +76,17 @@ def test_demo_sends_to_ralph():
     _assert_video_statements_match_the_profile(result.stdout)
     # Read back from Ralph, checked here too: Ralph's models, templates and sessions.
     assert assert_video_sessions(stored) >= 2
+    # Problems: right and wrong answers, several attempts, a multi-question quiz (3 learners x 3 submissions).
+    answers = re.search(
+        r"^problem answers: +(\d+) evaluated \((\d+) right, (\d+) wrong\) in (\d+) submissions, attempts up to (\d+)",
+        result.stdout,
+        re.M,
+    )
+    assert answers, result.stdout
+    evaluated, right, wrong, submissions, max_attempt = map(int, answers.groups())
+    assert right > 0 and wrong > 0 and evaluated == right + wrong
+    assert submissions == 9 and evaluated > submissions and max_attempt == 2
+    assert re.search(r"^navigation: +[1-9]\d* navigated$", result.stdout, re.M), result.stdout
 
 
 @pytest.mark.integration

@@ -8,11 +8,11 @@ import pytest
 from django.db import transaction
 
 from tests.course import support
+from xapi_plugin import platform
 from xapi_plugin.api import InvalidStatement, send_statement, send_statements
 from xapi_plugin.core.constants import ActorMode, OutboxState
 from xapi_plugin.delivery import deliver_due
 from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement
-from xapi_plugin.statements import opaque_account_name
 from xapi_plugin.testing.validation import assert_valid_xapi
 
 COURSE = "course-v1:OrgA+Scorm+2026"
@@ -66,7 +66,7 @@ def test_another_plugins_statement_arrives(course_with_lrs, course_lrs):
                                                                       (other, "cmi5", "attempted")]  # fmt: skip
     sent = json.loads(rows[0].payload)
     # The course's actor mode replaced the plugin's actor; a timestamp was added.
-    assert sent["actor"]["account"]["name"] == opaque_account_name(user.pk, "api-salt")
+    assert sent["actor"]["account"]["name"] == platform.get_external_user_id(user.pk)  # the platform's xAPI id
     assert sent["timestamp"].endswith("Z")
     assert_valid_xapi(sent)
     assert json.loads(rows[1].payload)["actor"] == AGENT  # no user id: the plugin's own actor

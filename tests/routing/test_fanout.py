@@ -14,11 +14,11 @@ from django.utils import timezone
 from openedx_events.learning import signals
 
 from tests.course import support
+from xapi_plugin import platform
 from xapi_plugin.api import send_statement
 from xapi_plugin.core.constants import ActorMode, ConnectionCoverage, ConnectionStatus, OutboxState
 from xapi_plugin.delivery import deliver_due
 from xapi_plugin.models import CourseSettings, LRSConnection, OutboxStatement
-from xapi_plugin.statements import opaque_account_name
 from xapi_plugin.testing import standin_platform
 
 pytestmark = pytest.mark.integration
@@ -92,7 +92,8 @@ def test_site_wide_and_own_lrs_each_get_every_statement_once_with_their_actor_mo
     for row in rows.filter(connection=own):  # each row has its own bytes
         twin = rows.get(connection=site, statement_id=row.statement_id)
         assert json.loads(row.payload)["actor"] == {"objectType": "Agent", "mbox": "mailto:learner@example.com"}
-        assert json.loads(twin.payload)["actor"]["account"]["name"] == opaque_account_name(user.pk, SALT)
+        # The site-wide LRS wants account ids: the platform's xAPI ExternalId, as the learner's own identity uses.
+        assert json.loads(twin.payload)["actor"]["account"]["name"] == platform.get_external_user_id(user.pk)
         assert "learner@example.com" not in twin.payload
         assert {**json.loads(row.payload), "actor": None} == {**json.loads(twin.payload), "actor": None}
 

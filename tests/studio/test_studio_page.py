@@ -54,6 +54,7 @@ FORM = {
     "video_end_seconds": "5",
     "beacon_interval": "one_percent",
     "send_video_statements": "on",
+    "send_navigation_statements": "on",
 }
 
 
@@ -146,9 +147,11 @@ def test_form_saves_settings(client, users, lrs):
     assert (settings.actor_mode, settings.video_end_percent, settings.video_end_seconds) == ("account", 90, 5)
     assert settings.beacon_interval == "one_percent"
     assert not settings.send_course_statements and settings.send_video_statements
+    assert settings.sends_navigation_statements and not settings.sends_problem_statements
     assert CourseSettings.objects.get(course_key=COURSE_KEY).source == "studio"
     page = client.get(response["Location"]).content.decode()
     assert "Your settings were saved" in page
+    assert 'id="in-force-problems">Not sent' in page and 'id="in-force-navigation">Sent' in page
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,8 @@ class ValidateEntryTest(TestCase):
             "beacon_interval": "one_percent",
             "send_course_statements": False,
             "send_video_statements": True,
+            "send_problem_statements": False,
+            "send_navigation_statements": True,
         }
         checked = validate_xapi_entry(entry, NAMES)
         self.assertTrue(checked.valid, checked.problems)
@@ -59,6 +61,8 @@ class ValidateEntryTest(TestCase):
         ({"actor_mode": "mbox"}, "actor_mode", '"email", "account"'),
         ({"enabled": "true"}, "enabled", "true or false"),
         ({"send_video_statements": 1}, "send_video_statements", "true or false"),
+        ({"send_problem_statements": "yes"}, "send_problem_statements", "true or false"),
+        ({"send_navigation_statements": None}, "send_navigation_statements", "true or false"),
         ({"lrs": "Nope LRS"}, "lrs", '"Acme LRS", "Backup LRS"'),
         ({"lrs": 3}, "lrs", "name of an LRS connection"),
         ({"enabled": True, "lrs": None}, "lrs", "needed when"),

@@ -73,7 +73,7 @@ class SharedFixtureTest(TestCase):
         )
         self.assertTrue(
             played["context"]["contextActivities"]["parent"][0]["id"].endswith(
-                "/courses/ccx-v1:edX+DemoX+Demo_Course+ccx@1"
+                "/course/ccx-v1:edX+DemoX+Demo_Course+ccx@1"
             )
         )
 

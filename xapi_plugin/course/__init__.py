@@ -7,8 +7,10 @@ precomputed SQL statements, and queues statements to the outbox in the caller's 
 
 Public API: the signal receivers (``course_enrollment_created_receiver`` ... ``certificate_changed_receiver``),
 ``block_completion_saved`` and ``handle_block_completion_event`` (tracking route), and
-``compute_progress`` / ``CourseProgress`` for tools that show a learner's progress, and the
-signals other families follow (``signals.py``: ``COURSE_PROGRESS_CHANGED``, ``COURSE_GRADE_CHANGED``).
+``compute_progress`` / ``CourseProgress`` for tools that show a learner's progress,
+``course_basis`` / ``enqueue`` (what every learner statement shares; the one way onto the outbox)
+for the other statement families, and the signals other families follow (``signals.py``:
+``COURSE_PROGRESS_CHANGED``, ``COURSE_GRADE_CHANGED``).
 """
 
 from xapi_plugin.core.lazy import lazy_exports
@@ -31,6 +33,8 @@ _EXPORTS = {
     "CourseProgress": "progress",
     "COURSE_PROGRESS_CHANGED": "signals",
     "COURSE_GRADE_CHANGED": "signals",
+    "course_basis": "state",
+    "enqueue": "state",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

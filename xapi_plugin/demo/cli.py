@@ -283,6 +283,8 @@ def _summarise(args, connection_row, endpoint, auth, since, produce_started, del
         by_verb = path_rows.values("verb").annotate(n=Count("id")).order_by("-n", "verb")
         detail = ", ".join(f"{row['verb']} {row['n']}" for row in by_verb)
         _print(f"learning path statements: {path_rows.count()} ({detail})")
+    for line in _learning_summary(rows):
+        _print(line)
     _print(f"learners:               {args.learners}")
     _print(f"produced:               {len(produced_ids)}")
     _print(f"delivered (outbox):     {delivered}")
@@ -314,6 +316,37 @@ def _report_profile(statements: list[dict]) -> bool:
     for problem in report.problems[:5]:
         _print(f"  not as the profile says: {problem[:300]}")
     return report.ok
+
+
+def _learning_summary(rows) -> list[str]:
+    """What the problem and navigation families sent: answers right and wrong, submissions, attempts, moves."""
+    import json  # noqa: PLC0415
+
+    from xapi_plugin.statements import vocabulary as v  # noqa: PLC0415
+
+    right = wrong = asked = navigated = 0
+    submissions, max_attempt = set(), 0
+    for payload in rows.values_list("payload", flat=True).iterator():
+        statement = json.loads(payload)
+        verb = statement["verb"]["id"]
+        if verb == v.VERB_EVALUATED:
+            attempt = statement["object"]["definition"]["extensions"][v.EXT_ATTEMPT_ID]
+            if statement["result"]["success"]:
+                right += 1
+            else:
+                wrong += 1
+            source = statement["context"]["extensions"]
+            submissions.add((statement["actor"].get("mbox") or str(statement["actor"].get("account")), str(source)))
+            max_attempt = max(max_attempt, attempt)
+        elif verb == v.VERB_ASKED:
+            asked += 1
+        elif verb == v.VERB_NAVIGATED:
+            navigated += 1
+    return [
+        f"problem answers:        {right + wrong} evaluated ({right} right, {wrong} wrong) in "
+        f"{len(submissions)} submissions, attempts up to {max_attempt}; {asked} hints/answers asked",
+        f"navigation:             {navigated} navigated",
+    ]
 
 
 def _keep_running(lms_url: str, endpoint: str, admin_password: str | None) -> None:

@@ -1,8 +1,10 @@
 """Simulated learners: what a real LMS would emit while people study, sent through the real channels.
 
 Enrolments, grades, passing and certificates are openedx-events signals (``send_event``); unit
-completions and video playback are tracking events emitted through eventtracking's tracker, as
-the LMS emits them. Nothing here calls the plugin directly.
+completions, video playback, problem submissions, hints and navigation are tracking events
+emitted through eventtracking's tracker, as the LMS emits them (problem events with the data the
+real capa ProblemBlock publishes: ``tests/learning/test_problems.py`` runs the block itself;
+navigation as the learning MFE posts it). Nothing here calls the plugin directly.
 """
 
 import random
@@ -51,11 +53,16 @@ def _course_data(outline: CourseOutline):
     return course_data(outline.course_key, outline.display_name)
 
 
+def enrollment_mode(user) -> str:
+    """Every third learner pays for the verified track; the others audit."""
+    return "verified" if user.id % 3 == 0 else "audit"
+
+
 def _enrollment(user, outline: CourseOutline, is_active: bool) -> CourseEnrollmentData:
     return CourseEnrollmentData(
         user=user_data(user),
         course=_course_data(outline),
-        mode="audit",
+        mode=enrollment_mode(user),
         is_active=is_active,
         creation_date=datetime.now(UTC),
     )
@@ -69,16 +76,21 @@ def unenrol(user, outline: CourseOutline) -> None:
     signals.COURSE_UNENROLLMENT_COMPLETED.send_event(enrollment=_enrollment(user, outline, is_active=False))
 
 
-def _emit(user, outline: CourseOutline, name: str, data: dict, page: str = "") -> None:
+def _emit(
+    user, outline: CourseOutline, name: str, data: dict, page: str = "", with_course: bool = True, module=None
+) -> None:
     context = {
         "user_id": user.id,
         "username": user.username,
-        "course_id": outline.course_key,
-        "org_id": outline.course_key.split(":", 1)[1].split("+")[0],
         "session": f"demo-session-{user.id}",
         "page": page,
         "event_source": "browser" if page else "server",
     }
+    if with_course:  # the MFE's events carry no course id: the plugin reads it from the page or unit
+        context["course_id"] = outline.course_key
+        context["org_id"] = outline.course_key.split(":", 1)[1].split("+")[0]
+    if module:
+        context["module"] = module
     with tracker.get_tracker().context("xapi-demo", context):
         tracker.emit(name, data)
 
@@ -125,6 +137,131 @@ def watch_video(user, outline: CourseOutline, video: DemoVideo, skip_middle: boo
         player("edx.video.language_menu.hidden", language="fr")
         player("edx.video.closed_captions.shown", current_time=round(length * 0.6, 3))
     player("stop_video", currentTime=length)
+
+
+@dataclass(frozen=True)
+class DemoQuestion:
+    """One question (capa input) of a demo problem: its text, response type, right and wrong answers."""
+
+    text: str
+    response_type: str
+    input_type: str
+    right: str | list[str]
+    wrong: str | list[str]
+
+
+@dataclass(frozen=True)
+class DemoProblem:
+    """A capa problem of the demo course: its usage key, name and questions."""
+
+    usage_key: str
+    display_name: str
+    questions: tuple[DemoQuestion, ...]
+
+    @property
+    def answer_ids(self) -> list[str]:
+        # capa's input ids: '<block id>_<response number from 2>_1'.
+        block_id = self.usage_key.rsplit("@", 1)[1]
+        return [f"{block_id}_{n + 2}_1" for n in range(len(self.questions))]
+
+
+def demo_problems(outline: CourseOutline) -> list[DemoProblem]:
+    """A three-question quiz and a one-question check, on the first problems of the first two units."""
+    units = [unit for section in outline.sections for unit in section.units]
+    quiz_key, check_key = outline.unit_blocks[units[0]][0], outline.unit_blocks[units[1]][0]
+    quiz = DemoProblem(
+        quiz_key,
+        "Warm-up quiz",
+        (
+            DemoQuestion("Which is a prime?", "multiplechoiceresponse", "choicegroup", "7", "4"),
+            DemoQuestion("Pick the even numbers", "choiceresponse", "checkboxgroup", ["2", "8"], ["2", "3"]),
+            DemoQuestion("Capital of France?", "stringresponse", "textline", "Paris", "Lyon"),
+        ),
+    )
+    check = DemoProblem(
+        check_key,
+        "Quick check",
+        (DemoQuestion("The fourth prime?", "numericalresponse", "formulaequationinput", "7", "9"),),
+    )
+    return [quiz, check]
+
+
+def attempt_problem(user, outline: CourseOutline, problem: DemoProblem, attempt: int, correct: list[bool]) -> None:
+    """One graded submission: the server ``problem_check`` event of the capa block, with its data."""
+    answers, correct_map, submission = {}, {}, {}
+    for answer_id, question, is_right in zip(problem.answer_ids, problem.questions, correct, strict=True):
+        shown = question.right if is_right else question.wrong
+        answers[answer_id] = shown
+        correct_map[answer_id] = {
+            "correctness": "correct" if is_right else "incorrect",
+            "npoints": None,
+            "msg": "",
+            "hint": "",
+            "hintmode": None,
+            "queuestate": None,
+            "answervariable": None,
+        }
+        submission[answer_id] = {
+            "question": question.text,
+            "answer": shown,
+            "response_type": question.response_type,
+            "input_type": question.input_type,
+            "correct": is_right,
+            "variant": "",
+            "group_label": "",
+        }
+    data = {
+        "state": {"seed": 1, "student_answers": {}, "has_saved_answers": False, "correct_map": {},
+                  "correct_map_history": [], "input_state": {}, "done": attempt > 1},
+        "problem_id": problem.usage_key,
+        "answers": answers,
+        "grade": sum(correct),
+        "max_grade": len(problem.questions),
+        "correct_map": correct_map,
+        "success": "correct" if all(correct) else "incorrect",
+        "attempts": attempt,
+        "submission": submission,
+    }  # fmt: skip
+    _emit(user, outline, "problem_check", data, module={"display_name": problem.display_name})
+
+
+def ask_hint(user, outline: CourseOutline, problem: DemoProblem, index: int) -> None:
+    data = {"module_id": problem.usage_key, "hint_index": index, "hint_len": 2, "hint_text": "Think small."}
+    _emit(user, outline, "edx.problem.hint.demandhint_displayed", data)
+
+
+def show_answer(user, outline: CourseOutline, problem: DemoProblem) -> None:
+    _emit(user, outline, "showanswer", {"problem_id": problem.usage_key})
+
+
+def solve_problems(user, outline: CourseOutline, rng: random.Random, diligent: bool) -> None:
+    """The quiz: a first try with mistakes, a hint, then right (diligent) or one more wrong try and the answer."""
+    quiz, check = demo_problems(outline)
+    attempt_problem(user, outline, quiz, 1, [True, False, rng.random() < 0.5])
+    ask_hint(user, outline, quiz, 0)
+    if diligent:
+        attempt_problem(user, outline, quiz, 2, [True, True, True])
+        attempt_problem(user, outline, check, 1, [True])
+    else:
+        attempt_problem(user, outline, quiz, 2, [False, True, False])
+        show_answer(user, outline, quiz)
+        attempt_problem(user, outline, check, 1, [False])
+
+
+def navigate(user, outline: CourseOutline, units_seen: int) -> None:
+    """Click "next" through the units of each section (as the learning MFE logs it), and one tab jump."""
+    seen = 0
+    for section in outline.sections:
+        for position, unit in enumerate(section.units, start=1):
+            if seen >= units_seen:
+                return
+            seen += 1
+            page = f"https://apps.demo.example/learning/course/{outline.course_key}/{section.usage_key}/{unit}"
+            data = {"current_tab": position, "id": unit, "tab_count": len(section.units), "widget_placement": "top"}
+            _emit(user, outline, "edx.ui.lms.sequence.next_selected", data, page=page, with_course=False)
+            if position == 1 and len(section.units) > 2:
+                jump = dict(data, target_tab=3, widget_placement="left")
+                _emit(user, outline, "edx.ui.lms.sequence.tab_selected", jump, page=page, with_course=False)
 
 
 def grade(user, outline: CourseOutline, percent: float) -> None:
@@ -189,7 +326,7 @@ def study_second_course(user, path: DemoPath, rng: random.Random) -> None:
 def simulate_learner(
     index: int, outline: CourseOutline, videos: list[DemoVideo], rng: random.Random, path: DemoPath | None = None
 ) -> None:
-    """One learner's whole course: enrol, units, videos, grade, pass or fail, certificate or leave.
+    """One learner's whole course: enrol, units, problems, videos, grade, pass or fail, certificate or leave.
 
     With ``path``, every other learner also joins the learning path and studies its second course.
     """
@@ -201,7 +338,9 @@ def simulate_learner(
     units = [unit for section in outline.sections for unit in section.units]
     finishes = rng.random() < 0.75
     done_units = units if finishes else units[: rng.randint(1, max(1, len(units) - 1))]
+    navigate(user, outline, len(done_units))
     complete_units(user, outline, done_units)
+    solve_problems(user, outline, rng, diligent=finishes)
     for video in videos:
         watch_video(user, outline, video, skip_middle=not finishes)
     percent = round(rng.uniform(0.6, 0.98) if finishes else rng.uniform(0.1, 0.45), 2)

@@ -24,10 +24,26 @@ from xapi_plugin.privacy import LearnerRetired
 log = logging.getLogger(__name__)
 
 _VIDEO_HANDLER = "xapi_plugin.video.ingest.handle_video_event"
+_PROBLEM_HANDLER = "xapi_plugin.learning.problems.handle_problem_event"
+_NAVIGATION_HANDLER = "xapi_plugin.learning.navigation.handle_navigation_event"
 
 # Event name -> dotted path of ``handler(event: TrackingEvent) -> None``.
 TRACKING_ROUTES: dict[str, str] = {
     "edx.completion.block_completion.changed": "xapi_plugin.course.progress.handle_block_completion_event",
+    # Server events of the capa ProblemBlock (xapi_plugin.learning.problems).
+    **dict.fromkeys(("problem_check", "showanswer", "edx.problem.hint.demandhint_displayed"), _PROBLEM_HANDLER),
+    # LMS navigation (xapi_plugin.learning.navigation).
+    **dict.fromkeys(
+        (
+            "edx.ui.lms.sequence.next_selected",
+            "edx.ui.lms.sequence.previous_selected",
+            "edx.ui.lms.sequence.tab_selected",
+            "edx.ui.lms.link_clicked",
+            "edx.ui.lms.outline.selected",
+            "edx.ui.lms.sequence.outline.selected",
+        ),
+        _NAVIGATION_HANDLER,
+    ),
     **{
         name: _VIDEO_HANDLER
         for name in (
@@ -60,6 +76,9 @@ TRACKING_ROUTES: dict[str, str] = {
 # Handlers that drop a repeated event themselves, more cheaply than a cache round trip per event:
 # the video intake's unique ``source_id`` (the event's fingerprint) stores an event once.
 SELF_DEDUPING_HANDLERS = frozenset({_VIDEO_HANDLER})
+# Names the browser logs too, with data in another shape (``problem_check``: a URL-encoded string
+# of the raw inputs); only the server's event is ours, so the browser's is dropped unparsed.
+SERVER_ONLY_EVENTS = frozenset({"problem_check"})
 
 _DEDUPE_PREFIX = "xapi_plugin:seen-event:"
 _DEDUPE_TTL = 3600
@@ -255,6 +274,17 @@ def _is_ours(raw) -> bool | None:
     return False if raw.get("name") is None and raw.get("event_type") is None else None
 
 
+def is_browser_event(raw: dict) -> bool:
+    """True when the raw event's context says the browser sent it (context may be a JSON string)."""
+    context = raw.get("context")
+    if isinstance(context, str):
+        try:
+            context = json.loads(context)
+        except (ValueError, RecursionError):
+            return False
+    return isinstance(context, dict) and context.get("event_source") == "browser"
+
+
 def ingest_tracking_event(raw: dict) -> None:
     """Route one raw tracking event to its handler. Never raises: a bad event is counted and logged
     once, by its fingerprint."""
@@ -264,6 +294,8 @@ def ingest_tracking_event(raw: dict) -> None:
             return  # most events are not ours: cheap exit before any parsing
         if ours is None:
             raise MalformedEvent("event is not an object with a name")
+        if event_name(raw) in SERVER_ONLY_EVENTS and is_browser_event(raw):
+            return  # the browser's copy of a server event, in another shape
         _ingest(normalise_event(raw))
     except MalformedEvent as exc:
         metrics.increment(metrics.SKIPPED_EVENTS)

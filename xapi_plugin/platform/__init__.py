@@ -1,8 +1,9 @@
 """The one adapter between the plugin and edx-platform; nothing else in the plugin imports the platform.
 
 Import from here: the accessors (``get_user``, ``get_course_outline``, ``get_completed_blocks``,
-``is_user_retired``, ``user_can_edit_course``, ``get_other_course_settings``), the data classes
-(``PlatformUser``, ``CourseOutline``, ``OutlineSection``) and the platform signals
+``is_user_retired``, ``user_can_edit_course``, ``get_other_course_settings``,
+``get_external_user_id``, ``get_user_id_for_external_id``), the data classes
+(``PlatformUser``, ``CourseOutline``, ``OutlineSection``), ``EXTERNAL_ID_TYPE`` and the platform signals
 (``USER_RETIRE_LMS_CRITICAL``, ``USER_RETIRE_LMS_MISC``, ``COURSE_PUBLISHED``,
 ``BLOCK_COMPLETION_SAVED``, ``LEARNING_PATH_SAVED``, ``LEARNING_PATH_DELETED``), and the Learning
 Paths reads (``learning_paths.py``: ``learning_paths_installed``, ``get_learning_path``,
@@ -19,7 +20,13 @@ from django.utils.module_loading import import_string
 
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.platform import signals as _signals
-from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformBackend, PlatformUser
+from xapi_plugin.platform.contract import (
+    EXTERNAL_ID_TYPE,
+    CourseOutline,
+    OutlineSection,
+    PlatformBackend,
+    PlatformUser,
+)
 from xapi_plugin.platform.edx import EdxPlatformBackend
 from xapi_plugin.platform.learning_paths import (
     LearningPathInfo,
@@ -54,6 +61,7 @@ __all__ = [
     "path_step_path_key",
     "USER_RETIRE_LMS_CRITICAL",
     "USER_RETIRE_LMS_MISC",
+    "EXTERNAL_ID_TYPE",
     "CourseOutline",
     "EdxPlatformBackend",
     "OutlineSection",
@@ -63,6 +71,8 @@ __all__ = [
     "get_backend",
     "get_completed_blocks",
     "get_course_outline",
+    "get_external_user_id",
+    "get_user_id_for_external_id",
     "get_other_course_settings",
     "get_user",
     "is_user_retired",
@@ -134,6 +144,16 @@ def get_other_course_settings(course_key) -> dict:
 def is_user_retired(user_id: int) -> bool:
     """True when the platform is retiring, or has retired, this account."""
     return get_backend().is_user_retired(user_id)
+
+
+def get_external_user_id(user_id: int, create: bool = True) -> str | None:
+    """The learner's ``xapi`` ExternalId UUID text (created when missing and ``create``), or None."""
+    return get_backend().get_external_user_id(user_id, create)
+
+
+def get_user_id_for_external_id(external_id: str) -> int | None:
+    """The user whose ``xapi`` ExternalId this is, or None."""
+    return get_backend().get_user_id_for_external_id(str(external_id))
 
 
 def get_completed_blocks(user_id: int, course_key) -> set[str]:

@@ -31,6 +31,15 @@ Contract (every backend):
     a late event (a regrade, say) sends nothing for a learner whose data was deleted.
 ``user_can_edit_course(user, course_key) -> bool``
     True when ``user`` (a Django user) has Studio write access to the course.
+``get_external_user_id(user_id, create=True) -> str | None``
+    The learner's platform ExternalId of type ``xapi`` (``EXTERNAL_ID_TYPE``) as UUID text
+    (lowercase, hyphenated): the id event-routing-backends sends as the account name and the one
+    Open edX Aspects maps to a learner. Created on first use when ``create``; None when the user
+    does not exist, when ``create`` is false and the learner has none, or when the platform lacks
+    the ``xapi`` type (its row comes from a platform data migration). Never changes once made and
+    is not deleted by the platform's retirement (the user row is kept, so its CASCADE never fires).
+``get_user_id_for_external_id(external_id) -> int | None``
+    The user whose ``xapi`` ExternalId this is (``xapi_actor_lookup``), or None.
 ``get_other_course_settings(course_key) -> dict``
     The course's Advanced Settings "Other Course Settings" dict (empty when unset). It is
     visible to all course staff and exported with the course: never a place for secrets.
@@ -41,6 +50,9 @@ touchpoint to the real platform source.
 
 from dataclasses import dataclass, field
 from typing import Protocol
+
+#: The ExternalIdType name whose UUIDs are learners' xAPI account names (edx-platform's ExternalIdType.XAPI).
+EXTERNAL_ID_TYPE = "xapi"
 
 
 @dataclass(frozen=True)
@@ -102,3 +114,7 @@ class PlatformBackend(Protocol):
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]: ...
 
     def is_user_retired(self, user_id: int) -> bool: ...
+
+    def get_external_user_id(self, user_id: int, create: bool = True) -> str | None: ...
+
+    def get_user_id_for_external_id(self, external_id: str) -> int | None: ...

@@ -1,6 +1,8 @@
 """The adapter inside a real LMS or Studio: edx-platform's APIs, each imported lazily."""
 
-from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformUser
+import uuid
+
+from xapi_plugin.platform.contract import EXTERNAL_ID_TYPE, CourseOutline, OutlineSection, PlatformUser
 
 
 class EdxPlatformBackend:
@@ -96,3 +98,29 @@ class EdxPlatformBackend:
     def get_other_course_settings(self, course_key: str) -> dict:
         course = self._course(course_key, depth=0)
         return dict(getattr(course, "other_course_settings", None) or {}) if course else {}
+
+    def get_external_user_id(self, user_id: int, create: bool = True) -> str | None:
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+        # edx-platform: openedx/core/djangoapps/external_user_ids/models.py
+        from openedx.core.djangoapps.external_user_ids.models import ExternalId  # noqa: PLC0415
+
+        if not create:
+            row = ExternalId.objects.filter(user_id=user_id, external_id_type__name=EXTERNAL_ID_TYPE).first()
+            return str(row.external_user_id) if row else None
+        user = get_user_model().objects.filter(pk=user_id).first()
+        if user is None:
+            return None
+        # get_or_create of the (user, type) row; (None, False) when the platform has no "xapi" type.
+        external_id, _created = ExternalId.add_new_user_id(user, EXTERNAL_ID_TYPE)
+        return str(external_id.external_user_id) if external_id is not None else None
+
+    def get_user_id_for_external_id(self, external_id: str) -> int | None:
+        from openedx.core.djangoapps.external_user_ids.models import ExternalId  # noqa: PLC0415  (edx-platform)
+
+        try:
+            value = uuid.UUID(str(external_id))
+        except ValueError:
+            return None
+        row = ExternalId.objects.filter(external_user_id=value, external_id_type__name=EXTERNAL_ID_TYPE).first()
+        return row.user_id if row else None

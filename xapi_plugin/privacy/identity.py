@@ -1,5 +1,10 @@
 """Who a learner is in a course's statements: one agent and one registration per learner and course.
 
+In ``account`` mode (and when email mode falls back for a missing or invalid address) the
+account name is the learner's platform ExternalId of type ``xapi``, read or created through the
+platform adapter: the id event-routing-backends sends, so an LRS or Aspects holding a learner's
+ERB statements sees one learner. Agents stored before that change keep their salted name.
+
 The agent is fixed at the learner's first statement in the course and kept, so a learner stays
 one agent in the LRS even if their email changes later. Changing a course's actor mode applies to
 learners who have no statement in it yet (the README warns that existing learners keep theirs).
@@ -9,6 +14,7 @@ A retired learner gets no new agent: :class:`LearnerRetired` is raised instead, 
 """
 
 import json
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -17,8 +23,10 @@ from django.db import IntegrityError, transaction
 
 from xapi_plugin import platform
 from xapi_plugin.core.conf import get_setting, lms_root_url
-from xapi_plugin.statements import build_agent, deterministic_uuid
+from xapi_plugin.statements import build_agent, deterministic_uuid, needs_account
 from xapi_plugin.studio import CourseXapiSettings
+
+log = logging.getLogger(__name__)
 
 
 class LearnerRetired(Exception):
@@ -91,12 +99,23 @@ def _stored_or_new_identity(
     if email is None:
         user = platform.get_user(user_id)
         email = user.email if user else None
+    account_name = None
+    if needs_account(email, settings.actor_mode):
+        # The platform's xAPI ExternalId: the id ERB sends and Aspects maps to a learner.
+        account_name = platform.get_external_user_id(user_id, create=True)
+        if account_name is None:
+            log.warning(
+                "xapi: the platform has no ExternalId type %r; user id %s gets a salted account name instead",
+                platform.EXTERNAL_ID_TYPE,
+                user_id,
+            )
     agent = build_agent(
         user_id=user_id,
         email=email,
         actor_mode=settings.actor_mode,
         home_page=lms_root_url(),
         salt=get_setting("XAPI_ACTOR_ID_SALT"),
+        account_name=account_name,
     )
     registration = registration_for(user_id, course_key)
     try:

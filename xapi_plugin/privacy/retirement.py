@@ -25,6 +25,7 @@ from django.apps import apps
 from django.db import OperationalError, transaction
 from django.db.models import Q
 
+from xapi_plugin import platform
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.privacy.identity import forget_learner
 from xapi_plugin.statements import opaque_account_name
@@ -43,12 +44,17 @@ class RetirementFailed(Exception):
 def learner_identifiers(user_id: int, emails: Iterable[str] = ()) -> set[str]:
     """Every identifier statements may carry for this learner: ``mailto:`` addresses and account names.
 
-    Taken from the learner's fixed agents (what was actually sent), the given email addresses and
-    the account name the current salt gives.
+    Taken from the learner's fixed agents (what was actually sent), the given email addresses,
+    the learner's platform ExternalId (type ``xapi``) and the account name the current salt gives.
     """
     from xapi_plugin.models import LearnerCourseAgent  # noqa: PLC0415
 
     identifiers = {opaque_account_name(user_id, get_setting("XAPI_ACTOR_ID_SALT"))}
+    # The platform keeps the learner's xAPI ExternalId through retirement; outbox rows naming it
+    # are theirs. Read only: retirement never creates one.
+    external_id = platform.get_external_user_id(user_id, create=False)
+    if external_id:
+        identifiers.add(external_id)
     identifiers.update(f"mailto:{email.strip()}" for email in emails if email and email.strip())
     for agent_json in LearnerCourseAgent.objects.filter(user_id=user_id).values_list("agent_json", flat=True):
         try:

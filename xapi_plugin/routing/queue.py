@@ -13,7 +13,7 @@ from xapi_plugin.core.constants import ActorMode
 from xapi_plugin.delivery import enqueue_statements
 from xapi_plugin.routing.filters import filter_statements
 from xapi_plugin.routing.targets import destinations
-from xapi_plugin.statements import build_agent
+from xapi_plugin.statements import build_agent, needs_account
 from xapi_plugin.studio import CourseXapiSettings
 
 
@@ -28,16 +28,19 @@ class LearnerAgents:
         if mode == ActorMode.EMAIL and isinstance(built_with, dict) and built_with.get("mbox"):
             return built_with  # already the learner's address
         if mode not in self.by_mode:
-            email = None
-            if mode == ActorMode.EMAIL:
-                user = platform.get_user(self.user_id)
-                email = user.email if user else None
+            user = platform.get_user(self.user_id)
+            email = user.email if user else None
+            account_name = None
+            if needs_account(email, mode):
+                # The same account name the learner's own identity uses: the platform's xAPI ExternalId.
+                account_name = platform.get_external_user_id(self.user_id, create=True)
             self.by_mode[mode] = build_agent(
                 user_id=self.user_id,
                 email=email,
                 actor_mode=mode,
                 home_page=lms_root_url(),
                 salt=get_setting("XAPI_ACTOR_ID_SALT"),
+                account_name=account_name,
             )
         return self.by_mode[mode]
 

@@ -1,12 +1,13 @@
 """Pure statement builders: plain data in, xAPI 1.0.3 statement dicts out; no I/O, no Django models.
 
 ``vocabulary`` holds every IRI the plugin sends (verbs, activity types, extensions, categories);
-``course``, ``video`` and ``paths`` build the families' statements; ``common`` the shared activity and context
-parts; ``actor`` agents; ``ids`` deterministic statement ids; ``formatting`` timestamps, language
-tags and IRIs.
+``course``, ``video``, ``paths``, ``problems`` and ``navigation`` build the families' statements;
+``common`` the shared activity and context parts; ``actor`` agents; ``ids`` deterministic statement
+ids; ``formatting`` timestamps, language tags and IRIs.
 
-Public API: the modules ``vocabulary``, ``course``, ``video`` and ``paths`` (learning paths), and ``build_agent``,
-``opaque_account_name``, ``is_valid_email``, ``block_activity_id``, ``course_activity``,
+Public API: the modules ``vocabulary``, ``course``, ``video``, ``paths`` (learning paths), ``problems``
+and ``navigation``, and ``build_agent``,
+``opaque_account_name``, ``is_valid_email``, ``needs_account``, ``block_activity_id``, ``course_activity``,
 ``build_context``, ``build_statement``, ``CourseBasis``, ``VideoTarget``, ``build_video_statement``,
 ``language_tag``, ``deterministic_uuid``, ``deterministic_uuid4_shaped``, ``statement_id``,
 ``statement_problems`` (a structural xAPI 1.0.3 check, ``validation``).
@@ -19,9 +20,12 @@ _EXPORTS = {
     "course": "course",
     "video": "video",
     "paths": "paths",
+    "problems": "problems",
+    "navigation": "navigation",
     "build_agent": "actor",
     "opaque_account_name": "actor",
     "is_valid_email": "actor",
+    "needs_account": "actor",
     "block_activity_id": "common",
     "course_activity": "common",
     "build_context": "common",

@@ -18,6 +18,11 @@ def opaque_account_name(user_id: int, salt: str) -> str:
     return hmac.new(salt.encode(), f"user:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def needs_account(email: str | None, actor_mode: str) -> bool:
+    """True when :func:`build_agent` will send an account (so its name must be looked up first)."""
+    return not (actor_mode == ActorMode.EMAIL and is_valid_email(email))
+
+
 def is_valid_email(email: str | None) -> bool:
     """True for an address an LRS will accept in ``mbox``."""
     if not email or len(email) > 254:
@@ -36,11 +41,15 @@ def build_agent(
     home_page: str,
     salt: str,
     display_name: str = "",
+    account_name: str | None = None,
 ) -> dict:
     """The agent: ``mbox`` in email mode when the address is valid, else an account on ``home_page``.
 
-    Exactly one identifier, never a placeholder address. ``display_name`` is only sent with
-    ``mbox`` (where personal data is already agreed to); account mode stays anonymous.
+    The account's name is ``account_name`` when given (the learner's platform ExternalId of type
+    ``xapi``, as event-routing-backends sends it), else the salted HMAC of the user id (platforms
+    without that ExternalId type). Exactly one identifier, never a placeholder address.
+    ``display_name`` is only sent with ``mbox`` (where personal data is already agreed to);
+    account mode stays anonymous.
     """
     if actor_mode == ActorMode.EMAIL and is_valid_email(email):
         agent = {"objectType": "Agent", "mbox": f"mailto:{email.strip()}"}
@@ -49,5 +58,5 @@ def build_agent(
         return agent
     return {
         "objectType": "Agent",
-        "account": {"homePage": home_page, "name": opaque_account_name(user_id, salt)},
+        "account": {"homePage": home_page, "name": account_name or opaque_account_name(user_id, salt)},
     }

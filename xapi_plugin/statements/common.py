@@ -8,19 +8,25 @@ from xapi_plugin.statements.formatting import format_timestamp, iri, language_ma
 from xapi_plugin.statements.vocabulary import (
     ACTIVITY_COURSE,
     EXT_PATH_SOURCE_EVENT_ID,
+    IRI_PATH_COURSE,
+    IRI_PATH_XBLOCK,
     PLATFORM,
     VERB_DISPLAY,
 )
 
 
 def course_activity_id(course_key: str, root_url: str) -> str:
-    """The course's activity IRI: its about page on the LMS."""
-    return iri(root_url, f"/courses/{course_key}")
+    """The course's activity IRI, ``<root>/course/<course key>``.
+
+    The form event-routing-backends uses and Open edX Aspects keys on: it must contain ``/course/``
+    (course grades) and end with the course key (Aspects takes the course key after the last ``/``).
+    """
+    return iri(root_url, f"{IRI_PATH_COURSE}{course_key}")
 
 
 def block_activity_id(usage_key: str, root_url: str) -> str:
-    """A block's activity IRI (section, unit, video): the LMS's URL of that block."""
-    return iri(root_url, f"/xblock/{usage_key}")
+    """A block's activity IRI (section, unit, video, problem): ``<root>/xblock/<usage key>``."""
+    return iri(root_url, f"{IRI_PATH_XBLOCK}{usage_key}")
 
 
 def activity(activity_id: str, activity_type: str, display_name: str | None = None) -> dict:

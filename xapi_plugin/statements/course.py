@@ -23,7 +23,9 @@ from xapi_plugin.statements.vocabulary import (
     ACTIVITY_CERTIFICATE,
     ACTIVITY_COURSE,
     ACTIVITY_MODULE,
+    EXT_ACROSSX_TYPE,
     EXT_CMI5_PROGRESS,
+    EXT_GRADE_CLASSIFICATION,
     EXT_PATH_CERTIFICATE_MODE,
     EXT_PATH_ENROLLMENT_MODE,
     EXT_PATH_LETTER_GRADE,
@@ -112,24 +114,53 @@ def clamp_fraction(value: float) -> float:
     return round(min(1.0, max(0.0, float(value))), 4)
 
 
+def _enrolment_object(basis: CourseBasis, enrollment_mode: str | None) -> dict:
+    # Aspects reads the mode only from the object's definition (acrossx "type"); LRS consumers
+    # find it in the context extension as well, where per-learner data belongs in xAPI.
+    obj = _course(basis)
+    if enrollment_mode:
+        obj["definition"]["extensions"] = {EXT_ACROSSX_TYPE: enrollment_mode}
+    return obj
+
+
 def registered(basis: CourseBasis, statement_id: str, enrollment_mode: str | None = None) -> dict:
-    """The learner enrolled in (or re-activated their enrolment in) the course."""
+    """The learner enrolled in (or re-activated their enrolment in) the course; the mode in two places."""
     context = _context(basis, extensions=_mode_extension(basis, EXT_PATH_ENROLLMENT_MODE, enrollment_mode))
-    return _statement(basis, statement_id, VERB_REGISTERED, _course(basis), context)
+    return _statement(basis, statement_id, VERB_REGISTERED, _enrolment_object(basis, enrollment_mode), context)
 
 
 def unregistered(basis: CourseBasis, statement_id: str, enrollment_mode: str | None = None) -> dict:
     """The learner left the course."""
     context = _context(basis, extensions=_mode_extension(basis, EXT_PATH_ENROLLMENT_MODE, enrollment_mode))
-    return _statement(basis, statement_id, VERB_UNREGISTERED, _course(basis), context)
+    return _statement(basis, statement_id, VERB_UNREGISTERED, _enrolment_object(basis, enrollment_mode), context)
+
+
+# The platform's letter grade is the name of the highest grading cutoff reached ("Pass" with the
+# default grading policy) and empty below the lowest cutoff, i.e. failing.
+FAILING_CLASSIFICATION = "Fail"
+
+
+def grade_classification(letter_grade: str | None) -> str:
+    """What goes into the grade-classification extension: the letter grade, ``Fail`` when there is none.
+
+    Aspects reads exactly ``Pass`` / ``Fail`` there as pass/fail state (other letters leave it to
+    the passed/failed statements), as event-routing-backends sends it.
+    """
+    return letter_grade or FAILING_CLASSIFICATION
 
 
 def earned(basis: CourseBasis, statement_id: str, percent: float, letter_grade: str | None = None) -> dict:
-    """The learner's course grade: score from 0 to 1 (raw and scaled), the letter grade in an extension."""
+    """The learner's course grade: score from 0 to 1 (raw and scaled), the letter grade in extensions.
+
+    ``score.scaled`` on the ``<root>/course/<key>`` object is Aspects' course grade.
+    """
     grade = clamp_fraction(percent)
-    result: dict = {"score": {"scaled": grade, "raw": grade, "min": 0, "max": 1}}
+    result: dict = {
+        "score": {"scaled": grade, "raw": grade, "min": 0, "max": 1},
+        "extensions": {EXT_GRADE_CLASSIFICATION: grade_classification(letter_grade)},
+    }
     if letter_grade:
-        result["extensions"] = {iri(basis.root_url, EXT_PATH_LETTER_GRADE): letter_grade}
+        result["extensions"][iri(basis.root_url, EXT_PATH_LETTER_GRADE)] = letter_grade
     return _statement(basis, statement_id, VERB_EARNED, _course(basis), _context(basis), result)
 
 
@@ -144,7 +175,7 @@ def passed_or_failed(basis: CourseBasis, statement_id: str, is_passing: bool, gr
 
 def certificate_activity(basis: CourseBasis, certificate: CertificateInfo) -> dict:
     """The course's certificate of a mode: one activity per course and mode, no learner data in its id."""
-    activity_id = iri(basis.root_url, f"/courses/{basis.course_key}/certificate/{certificate.mode}")
+    activity_id = f"{course_activity_id(basis.course_key, basis.root_url)}/certificate/{certificate.mode}"
     name = f"{basis.course_name} certificate ({certificate.mode})" if basis.course_name else None
     return activity(activity_id, ACTIVITY_CERTIFICATE, name)
 

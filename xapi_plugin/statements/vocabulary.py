@@ -1,7 +1,8 @@
 """Every IRI the plugin writes into statements: verbs, activity types, extensions, categories.
 
 Sources: xAPI 1.0.3, the ADL xAPI Video Profile (https://w3id.org/xapi/video), cmi5, the
-TinCan registry. Nothing else in the code spells an IRI out.
+TinCan registry, the ADL acrossx and dod-isd profiles (the terms Open edX Aspects reads, as
+event-routing-backends sends them). Nothing else in the code spells an IRI out.
 """
 
 # Verbs.
@@ -18,6 +19,11 @@ VERB_PAUSED = "https://w3id.org/xapi/video/verbs/paused"
 VERB_SEEKED = "https://w3id.org/xapi/video/verbs/seeked"
 VERB_INTERACTED = "http://adlnet.gov/expapi/verbs/interacted"
 VERB_TERMINATED = "http://adlnet.gov/expapi/verbs/terminated"
+# A submitted answer was graded (Aspects reads this verb, not ``answered``, for problems).
+VERB_EVALUATED = "https://w3id.org/xapi/acrossx/verbs/evaluated"
+# A hint or the answer of a problem was asked for.
+VERB_ASKED = "http://adlnet.gov/expapi/verbs/asked"
+VERB_NAVIGATED = "https://w3id.org/xapi/dod-isd/verbs/navigated"
 
 # Human-readable verb names (en-US, as the profiles' templates write them).
 VERB_DISPLAY = {
@@ -34,6 +40,9 @@ VERB_DISPLAY = {
     VERB_SEEKED: "seeked",
     VERB_INTERACTED: "interacted",
     VERB_TERMINATED: "terminated",
+    VERB_EVALUATED: "evaluated",
+    VERB_ASKED: "asked",
+    VERB_NAVIGATED: "navigated",
 }
 
 # Activity types.
@@ -46,6 +55,21 @@ ACTIVITY_VIDEO = "https://w3id.org/xapi/video/activity-type/video"
 ACTIVITY_LEARNING_PATH = "http://id.tincanapi.com/activitytype/collection-simple"
 # Type of the Video Profile's own activity in context.contextActivities.category.
 ACTIVITY_PROFILE = "http://adlnet.gov/expapi/activities/profile"
+# A question of a problem (an xAPI interaction activity with an ``interactionType``).
+ACTIVITY_INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
+ACTIVITY_SOLUTION = "http://id.tincanapi.com/activitytype/solution"  # a problem's shown answer
+ACTIVITY_SUPPLEMENTAL_INFO = "https://w3id.org/xapi/acrossx/extensions/supplemental-info"  # a hint (as ERB)
+ACTIVITY_RESOURCE = "http://id.tincanapi.com/activitytype/resource"  # a unit navigated to or from
+ACTIVITY_LINK = "http://adlnet.gov/expapi/activities/link"
+
+# Paths of activity IRIs under the LMS root: ``<root>/course/<course key>`` (the form Aspects keys
+# the course grade on: the IRI must contain "/course/" and end with the key) and
+# ``<root>/xblock/<usage key>`` (Aspects takes the block id after "/xblock/").
+IRI_PATH_COURSE = "/course/"
+IRI_PATH_XBLOCK = "/xblock/"
+# Suffixes of a problem's IRI for its hints (``/hint/<n>``) and its shown answer.
+IRI_SUFFIX_HINT = "/hint/"
+IRI_SUFFIX_ANSWER = "/answer"
 
 # Categories (context.contextActivities.category).
 CATEGORY_VIDEO_PROFILE = "https://w3id.org/xapi/video"
@@ -57,6 +81,16 @@ EXT_VIDEO_TIME_FROM = "https://w3id.org/xapi/video/extensions/time-from"
 EXT_VIDEO_TIME_TO = "https://w3id.org/xapi/video/extensions/time-to"
 EXT_VIDEO_PROGRESS = "https://w3id.org/xapi/video/extensions/progress"
 EXT_VIDEO_PLAYED_SEGMENTS = "https://w3id.org/xapi/video/extensions/played-segments"
+# "Pass" / "Fail" on a course grade: Aspects' pass/fail state (an activity-type IRI used as a key).
+EXT_GRADE_CLASSIFICATION = "http://www.tincanapi.co.uk/activitytypes/grade_classification"
+
+# Activity-definition extensions (what Aspects reads there).
+# The enrolment mode (audit, verified...) on the course object of registered/unregistered.
+EXT_ACROSSX_TYPE = "https://w3id.org/xapi/acrossx/extensions/type"
+# The attempt number (integer) of an evaluated problem; Aspects rejects an insert when one lacks it.
+EXT_ATTEMPT_ID = "http://id.tincanapi.com/extension/attempt-id"
+# How many units the navigated sequence holds.
+EXT_TOTAL_ITEMS = "https://w3id.org/xapi/acrossx/extensions/total-items"
 
 # Context extensions.
 EXT_VIDEO_LENGTH = "https://w3id.org/xapi/video/extensions/length"
@@ -66,6 +100,9 @@ EXT_VIDEO_SESSION_ID = "https://w3id.org/xapi/video/extensions/session-id"
 EXT_VIDEO_CC_ENABLED = "https://w3id.org/xapi/video/extensions/cc-enabled"
 EXT_VIDEO_CC_SUBTITLE_LANG = "https://w3id.org/xapi/video/extensions/cc-subtitle-lang"
 EXT_VIDEO_SPEED = "https://w3id.org/xapi/video/extensions/speed"
+# Navigation: 1-based position of the unit the learner left, and where they went.
+EXT_STARTING_POSITION = "http://id.tincanapi.com/extension/starting-position"
+EXT_ENDING_POINT = "http://id.tincanapi.com/extension/ending-point"
 
 # A learning path's activity IRI is <LMS root>/learning-path/<path key> (path-v1:org+number+run+group).
 IRI_PATH_LEARNING_PATH = "/learning-path/"

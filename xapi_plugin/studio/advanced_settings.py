@@ -40,6 +40,8 @@ ENTRY_DEFAULTS: dict[str, object] = {
     "beacon_interval": BeaconInterval.QUARTERS,
     "send_course_statements": True,
     "send_video_statements": True,
+    "send_problem_statements": True,
+    "send_navigation_statements": True,
 }
 
 # Keys that look like someone tried to put the LRS's address or credentials in the course.
@@ -48,7 +50,13 @@ _SECRET_LIKE_KEYS = {
     "lrs_key", "lrs_secret", "lrs_endpoint", "client_id", "client_secret", "authorization",
 }  # fmt: skip
 
-_BOOLEAN_KEYS = ("enabled", "send_course_statements", "send_video_statements")
+_BOOLEAN_KEYS = (
+    "enabled",
+    "send_course_statements",
+    "send_video_statements",
+    "send_problem_statements",
+    "send_navigation_statements",
+)
 _ACTOR_MODES = [value for value, _label in ActorMode.CHOICES]
 _BEACON_INTERVALS = [value for value, _label in BeaconInterval.CHOICES]
 
@@ -191,6 +199,8 @@ def apply_course_values(course_key: str, values: Mapping):
         row.beacon_interval = values["beacon_interval"]
         row.send_course_statements = values["send_course_statements"]
         row.send_video_statements = values["send_video_statements"]
+        row.send_problem_statements = values["send_problem_statements"]
+        row.send_navigation_statements = values["send_navigation_statements"]
         row.source = CourseSettings.SOURCE_STUDIO
         row.studio_error = ""
         row.full_clean()

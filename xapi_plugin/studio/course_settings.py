@@ -34,6 +34,8 @@ class CourseXapiSettings:
     beacon_interval: str = BeaconInterval.QUARTERS
     send_course_statements: bool = True
     send_video_statements: bool = True
+    send_problem_statements: bool = True
+    send_navigation_statements: bool = True
 
     @property
     def active(self) -> bool:
@@ -47,6 +49,14 @@ class CourseXapiSettings:
     @property
     def sends_video_statements(self) -> bool:
         return self.active and self.send_video_statements
+
+    @property
+    def sends_problem_statements(self) -> bool:
+        return self.active and self.send_problem_statements
+
+    @property
+    def sends_navigation_statements(self) -> bool:
+        return self.active and self.send_navigation_statements
 
 
 def _generation() -> int:
@@ -83,6 +93,8 @@ def _load(course_key: str) -> CourseXapiSettings | None:
         beacon_interval=row.beacon_interval,
         send_course_statements=row.send_course_statements,
         send_video_statements=row.send_video_statements,
+        send_problem_statements=row.send_problem_statements,
+        send_navigation_statements=row.send_navigation_statements,
     )
 
 

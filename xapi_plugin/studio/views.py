@@ -69,6 +69,12 @@ class CourseXapiForm(forms.Form):
         required=False, label="Course statements (enrolment, progress, completion, grades)"
     )
     send_video_statements = forms.BooleanField(required=False, label="Video statements")
+    send_problem_statements = forms.BooleanField(
+        required=False, label="Problem statements (answers, hints, shown answers)"
+    )
+    send_navigation_statements = forms.BooleanField(
+        required=False, label="Navigation statements (moves between units and pages)"
+    )
 
     def __init__(self, *args, connection_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,6 +123,8 @@ def _initial_values(course_key: str) -> dict:
             beacon_interval=current.beacon_interval,
             send_course_statements=current.send_course_statements,
             send_video_statements=current.send_video_statements,
+            send_problem_statements=current.send_problem_statements,
+            send_navigation_statements=current.send_navigation_statements,
         )
     return initial
 
@@ -388,5 +396,7 @@ def _example_entry(names: list[str]) -> str:
         "beacon_interval": BeaconInterval.QUARTERS,
         "send_course_statements": True,
         "send_video_statements": True,
+        "send_problem_statements": True,
+        "send_navigation_statements": True,
     }
     return json.dumps({studio_settings.XAPI_ENTRY: example}, indent=2)

@@ -2,11 +2,17 @@
 
 A host module imports this, adds its own app, then asks the plugin framework for plugin apps
 (``get_plugin_apps``) and plugin settings (``add_plugins``), as ``lms/envs/common.py`` does.
+The plugin framework here does not load xblocks-contrib's plugin apps (the platform's block
+packages, installed for the tests; see :func:`leave_out_block_packages`): they only contribute
+templates (put in ``TEMPLATES["DIRS"]`` instead), and loading them makes every host process
+import every block and numpy, scipy... at start-up (2-5 s per process and Celery worker here).
 Environment variables choose the database: SQLite (``XAPI_HOST_SQLITE``, a file path) by
 default, MariaDB/MySQL when ``XAPI_HOST_MYSQL_PORT`` is set.
 """
 
+import importlib.util
 import os
+from pathlib import Path
 
 SECRET_KEY = "stand-in-host-not-secret"
 DEBUG = False
@@ -62,10 +68,54 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
+
+
+def _block_template_dirs() -> list[str]:
+    # find_spec locates the package without importing it (importing it loads every block).
+    spec = importlib.util.find_spec("xblocks_contrib")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    capa = Path(next(iter(spec.submodule_search_locations))) / "problem" / "capa" / "templates"
+    return [str(capa)] if capa.is_dir() else []
+
+
+BLOCK_PACKAGES = ("xblocks_contrib",)
+
+
+def leave_out_block_packages() -> None:
+    """Make the plugin framework's app registry skip entry points of ``BLOCK_PACKAGES``, unloaded.
+
+    edx-django-utils loads every entry point of a project type to find plugin apps (settings,
+    URLs, signals); this loads only the others (by name), so the block packages are never
+    imported unless a test uses a block.
+    """
+    from collections import OrderedDict  # noqa: PLC0415
+    from importlib.metadata import entry_points  # noqa: PLC0415
+
+    from edx_django_utils.plugins.registry import DjangoAppRegistry  # noqa: PLC0415
+    from stevedore import NamedExtensionManager  # noqa: PLC0415
+
+    # Per namespace, cached as the framework caches it (drop_unhosted_plugin_apps edits the dict).
+    found: dict[str, OrderedDict] = {}
+
+    def get_available_plugins(cls, namespace=None):
+        namespace = namespace or cls.NAMESPACE
+        if namespace not in found:
+            names = [ep.name for ep in entry_points(group=namespace) if not ep.value.startswith(BLOCK_PACKAGES)]
+            manager = NamedExtensionManager(namespace=namespace, names=names, name_order=True)
+            found[namespace] = OrderedDict((name, manager[name].plugin) for name in manager.names())
+        return found[namespace]
+
+    DjangoAppRegistry.get_available_plugins = classmethod(get_available_plugins)
+
+
+leave_out_block_packages()
+
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": _block_template_dirs(),
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -9,13 +9,26 @@ from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 
-from xapi_plugin.platform import CourseOutline, OutlineSection, PlatformUser
+from xapi_plugin.platform import EXTERNAL_ID_TYPE, CourseOutline, OutlineSection, PlatformUser
+from xapi_plugin.statements import deterministic_uuid4_shaped
 
 _outlines: dict[str, CourseOutline] = {}
 _course_staff: dict[str, set[int]] = {}
 _other_course_settings: dict[str, dict] = {}
 # (user id, course key) -> {block usage key: completion 0..1}, as edx-completion's BlockCompletion.
 _completions: dict[tuple[int, str], dict[str, float]] = {}
+# (user id, type name) -> UUID text, as edx-platform's ExternalId rows (unique per user and type).
+_external_ids: dict[tuple[int, str], str] = {}
+
+
+def external_id_for(user_id: int, id_type: str = EXTERNAL_ID_TYPE) -> str:
+    """The UUID the stand-in gives a user's ExternalId of a type.
+
+    The platform draws a random uuid4 once and stores it; the stand-in derives a uuid4-shaped
+    value from (user id, type) so that every process of a test or demo run (web, Celery workers)
+    hands out the same one without a shared table.
+    """
+    return deterministic_uuid4_shaped("stand-in-external-id", id_type, user_id)
 
 
 def register_course(
@@ -143,6 +156,7 @@ def reset() -> None:
     _course_staff.clear()
     _other_course_settings.clear()
     _completions.clear()
+    _external_ids.clear()
 
 
 class StandInPlatformBackend:
@@ -174,3 +188,22 @@ class StandInPlatformBackend:
 
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]:
         return {block for block, value in _completions.get((user_id, course_key), {}).items() if value >= 1.0}
+
+    def get_external_user_id(self, user_id: int, create: bool = True) -> str | None:
+        key = (int(user_id), EXTERNAL_ID_TYPE)
+        if key not in _external_ids:
+            if not create or not get_user_model().objects.filter(pk=user_id).exists():
+                return None
+            _external_ids[key] = external_id_for(user_id)
+        return _external_ids[key]
+
+    def get_user_id_for_external_id(self, external_id: str) -> int | None:
+        wanted = str(external_id).strip().lower()
+        for (user_id, id_type), value in _external_ids.items():
+            if id_type == EXTERNAL_ID_TYPE and value == wanted:
+                return user_id
+        # Created in another process of the run: the value is derived, so recompute it per user.
+        for user_id in get_user_model().objects.order_by("pk").values_list("pk", flat=True).iterator(10_000):
+            if external_id_for(user_id) == wanted:
+                return user_id
+        return None
