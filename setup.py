@@ -41,8 +41,11 @@ setup(
             "selenium>=4.20",
             "ruff>=0.6",
             "code-annotations>=1.8",  # Open edX PII annotation check (make pii_check)
+            # The real platform pieces the stand-in LMS runs (the platform installs them itself).
+            "edx-completion>=5,<6",  # BlockCompletion, submit_completion, its tracking event
+            "django-waffle>=4",  # the switch completion.enable_completion_tracking
         ],
-        "demo": ["redis>=5", "sqlalchemy>=2"],
+        "demo": ["redis>=5", "sqlalchemy>=2", "edx-completion>=5,<6", "django-waffle>=4"],
     },
     entry_points={
         "lms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import ddt
 import pytest
+from completion.models import BlockCompletion
 from django.test import SimpleTestCase, TestCase
 from eventtracking import tracker
 from openedx_events.analytics.data import TrackingLogData
@@ -307,9 +308,7 @@ class NothingToReportTest(ProgressTestCase):
         from xapi_plugin import platform  # noqa: PLC0415
 
         output, counted = self.counted(
-            lambda: platform.BLOCK_COMPLETION_SAVED.send(
-                sender=standin_platform.StandInBlockCompletion, instance=object(), created=True
-            )
+            lambda: platform.BLOCK_COMPLETION_SAVED.send(sender=BlockCompletion, instance=object(), created=True)
         )
         self.assertEqual(counted[metrics.FAILED_EVENTS], 1)
         self.assertIn("failed on completion.BlockCompletion", output[0])
@@ -320,4 +319,81 @@ class NothingToReportTest(ProgressTestCase):
         before = metrics.read_counters()
         platform.BLOCK_COMPLETION_SAVED.send(sender=LRSConnection, instance=LRSConnection(), created=True)
         self.assertEqual(metrics.read_counters(), before)
+        self.assertEqual(outbox(), [])
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("lrs_for_class")
+class RealEdxCompletionTest(ProgressTestCase):
+    """The real edx-completion app: ``submit_completion`` saves the row and emits its tracking event.
+
+    Its event reaches the plugin's eventtracking backend with ``modified``/``created`` as datetimes.
+    """
+
+    def setUp(self):
+        super().setUp()
+        standin_platform.enable_completion_tracking()
+        self.emitted = []
+        recorder = type("Recorder", (), {"send": lambda _self, event: self.emitted.append(event)})()
+        backends = tracker.get_tracker().backends
+        backends["test-recorder"] = recorder
+        self.addCleanup(backends.pop, "test-recorder", None)
+
+    def submit(self, block, completion=1.0):
+        with tracker.get_tracker().context("edx.request", {"user_id": self.user.id, "username": self.user.username}):
+            return standin_platform.submit_completion(self.user.id, block, completion)
+
+    def test_the_real_event_holds_datetimes(self):
+        self.submit(problem(0, 0, 0))
+        (event,) = [e for e in self.emitted if e["name"] == COMPLETION_EVENT]
+        self.assertIsInstance(event["data"]["modified"], datetime)
+        self.assertIsInstance(event["data"]["created"], datetime)
+        self.assertEqual(event["data"]["block_id"], problem(0, 0, 0))
+        self.assertEqual(event["data"]["block_type"], "problem")
+
+    def test_an_unchanged_submission_reaches_the_plugin_through_the_event_alone(self):
+        """Bug 1: the event's datetimes made the backend raise; now it produces the progress statements.
+
+        The row exists already with 1.0, so ``submit_completion`` saves nothing (no post_save) and
+        only its tracking event carries the completion, as edx-completion emits it every time.
+        """
+        standin_platform.record_completion(self.user.id, COURSE_KEY, problem(0, 0, 0))
+        from xapi_plugin.intake.tracking import XapiTrackingBackend  # noqa: PLC0415
+
+        with self.assertNoLogs("eventtracking", level="ERROR"), self.assertNoLogs("xapi_plugin", level="ERROR"):
+            self.submit(problem(0, 0, 0))
+        self.assertEqual([progress_of(s) for s in outbox()], [50, 25])
+        self.assertEqual(BlockCompletion.objects.count(), 1)
+        # Handed to the backend again (the other intake path, a replay): a duplicate, never an error.
+        (event,) = [e for e in self.emitted if e["name"] == COMPLETION_EVENT]
+        XapiTrackingBackend().send(event)
+        self.assertEqual(len(outbox()), 2)
+        support.assert_independently_valid(outbox(), self.lrs)
+
+    def test_a_new_completion_fires_both_paths_and_statements_go_out_once(self):
+        """A first completion: post_save (BLOCK_COMPLETION_SAVED) and the event; each percentage once."""
+        for s in range(2):
+            for u in range(2):
+                self.submit(problem(s, u, 0))
+        self.submit(problem(1, 1, 0))  # re-submitted unchanged: emits again, nothing new to say
+        statements = outbox()
+        self.assertEqual(
+            [(verb, progress_of(st)) for verb, st in zip(verbs(statements), statements, strict=True)],
+            [
+                ("progressed", 50), ("progressed", 25),
+                ("progressed", 100), ("completed", 100), ("progressed", 50),
+                ("progressed", 50), ("progressed", 75),
+                ("progressed", 100), ("completed", 100), ("progressed", 100), ("completed", 100),
+            ],
+        )  # fmt: skip
+        self.assertEqual(
+            sum(1 for s in outbox() if s["verb"]["id"] == v.VERB_COMPLETED and s["object"]["id"] == COURSE_IRI), 1
+        )
+        self.assertEqual(len([e for e in self.emitted if e["name"] == COMPLETION_EVENT]), 5)
+        support.assert_independently_valid(outbox(), self.lrs)
+
+    def test_with_the_switch_off_the_platform_records_nothing(self):
+        standin_platform.enable_completion_tracking(active=False)
+        with self.assertRaises(RuntimeError):
+            self.submit(problem(0, 0, 0))
         self.assertEqual(outbox(), [])

@@ -88,8 +88,19 @@ class TrackingEvent:
     @property
     def fingerprint(self) -> str:
         """Stable id of this event: name, user, time and data. Logged instead of the event itself."""
-        body = json.dumps([self.name, self.context.get("user_id"), self.timestamp, self.data], sort_keys=True)
+        parts = [self.name, self.context.get("user_id"), self.timestamp, self.data]
+        try:
+            body = json.dumps(parts, sort_keys=True, default=_json_default)
+        except (TypeError, ValueError, RecursionError):  # keys json cannot sort or encode: still an id
+            body = repr(parts)
         return hashlib.sha256(body.encode()).hexdigest()[:24]
+
+
+def _json_default(value):
+    """For what ``json`` cannot encode: datetimes (edx-completion's ``modified``) as ISO 8601, the rest as text."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _as_dict(value, what: str) -> dict:

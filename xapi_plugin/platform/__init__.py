@@ -1,7 +1,7 @@
 """The one adapter between the plugin and edx-platform; nothing else in the plugin imports the platform.
 
 Import from here: the accessors (``get_user``, ``get_course_outline``, ``get_completed_blocks``,
-``is_user_retired``, ``user_can_edit_course``, ``get_other_course_settings``), the data classes
+``is_user_retired``, ``get_original_email``, ``user_can_edit_course``, ``get_other_course_settings``), the data classes
 (``PlatformUser``, ``CourseOutline``, ``OutlineSection``) and the platform signals
 (``USER_RETIRE_LMS_CRITICAL``, ``USER_RETIRE_LMS_MISC``, ``COURSE_PUBLISHED``,
 ``BLOCK_COMPLETION_SAVED``). ``contract.py`` says what each backend must return, ``edx.py`` is the
@@ -33,6 +33,7 @@ __all__ = [
     "get_backend",
     "get_completed_blocks",
     "get_course_outline",
+    "get_original_email",
     "get_other_course_settings",
     "get_user",
     "is_user_retired",
@@ -104,6 +105,11 @@ def get_other_course_settings(course_key) -> dict:
 def is_user_retired(user_id: int) -> bool:
     """True when the platform is retiring, or has retired, this account."""
     return get_backend().is_user_retired(user_id)
+
+
+def get_original_email(user_id: int) -> str | None:
+    """The learner's email before retirement replaced it (None when not being retired)."""
+    return get_backend().get_original_email(user_id)
 
 
 def get_completed_blocks(user_id: int, course_key) -> set[str]:

@@ -29,6 +29,11 @@ Contract (every backend):
     True once the platform has started retiring the account (its retirement status exists, or
     its username carries the retired prefix). Asked before a learner gets a new agent, so that
     a late event (a regrade, say) sends nothing for a learner whose data was deleted.
+``get_original_email(user_id) -> str | None``
+    The learner's email before retirement began (edx-platform's
+    ``UserRetirementStatus.original_email``), or None when the account is not being retired. When
+    the retirement signals fire, ``user.email`` is already the retired placeholder, so this is the
+    only place the address statements were sent with can be found.
 ``user_can_edit_course(user, course_key) -> bool``
     True when ``user`` (a Django user) has Studio write access to the course.
 ``get_other_course_settings(course_key) -> dict``
@@ -102,3 +107,5 @@ class PlatformBackend(Protocol):
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]: ...
 
     def is_user_retired(self, user_id: int) -> bool: ...
+
+    def get_original_email(self, user_id: int) -> str | None: ...

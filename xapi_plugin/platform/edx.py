@@ -85,6 +85,14 @@ class EdxPlatformBackend:
         prefix = getattr(settings, "RETIRED_USERNAME_PREFIX", "retired__user_")
         return get_user_model().objects.filter(pk=user_id, username__startswith=prefix).exists()
 
+    def get_original_email(self, user_id: int) -> str | None:
+        try:
+            from openedx.core.djangoapps.user_api.models import UserRetirementStatus  # noqa: PLC0415  (edx-platform)
+        except ImportError:
+            return None
+        row = UserRetirementStatus.objects.filter(user_id=user_id).values_list("original_email", flat=True).first()
+        return row or None
+
     def user_can_edit_course(self, user, course_key: str) -> bool:
         from common.djangoapps.student.auth import has_studio_write_access  # noqa: PLC0415  (edx-platform)
         from opaque_keys.edx.keys import CourseKey  # noqa: PLC0415

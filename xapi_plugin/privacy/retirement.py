@@ -25,6 +25,7 @@ from django.apps import apps
 from django.db import OperationalError, transaction
 from django.db.models import Q
 
+from xapi_plugin import platform
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.privacy.identity import forget_learner
 from xapi_plugin.statements import opaque_account_name
@@ -128,8 +129,14 @@ def _retire_from_signal(step: str, user) -> None:
     if user_id is None:
         log.error("xAPI retirement (%s step): the signal carried no saved user; nothing deleted", step)
         return
+    # At signal time user.email is already the retired placeholder (the platform replaced it when
+    # retirement was requested); statements went out with the original, kept by the platform.
     try:
-        counts = retire_learner_with_retries(user_id, emails=[getattr(user, "email", "") or ""])
+        try:
+            original_email = platform.get_original_email(user_id) or ""
+        except Exception as exc:
+            raise RetirementFailed(f"could not read the original email of user id {user_id}: {exc}") from exc
+        counts = retire_learner_with_retries(user_id, emails=[getattr(user, "email", "") or "", original_email])
     except RetirementFailed:
         log.exception("xAPI retirement (%s step) failed for user id %s; the step must be re-run", step, user_id)
         raise

@@ -21,7 +21,9 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": _DB_NAME,
-        "OPTIONS": {"timeout": 30},
+        # IMMEDIATE: a transaction that reads then writes (edx-completion's get_or_create) waits for
+        # the Celery worker's write instead of failing with "database is locked" (Django >= 5.1).
+        "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
         "TEST": {"NAME": os.environ.get("XAPI_HOST_TEST_SQLITE") or None},
     }
 }
@@ -54,6 +56,9 @@ BASE_INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Registers the default tracker from EVENT_TRACKING_BACKENDS, as in edx-platform.
     "eventtracking.django.apps.EventTrackingConfig",
+    # django-waffle: edx-completion's switch ``completion.enable_completion_tracking`` lives here.
+    # The LMS host gets edx-completion itself (app ``completion``) from its lms.djangoapp entry point.
+    "waffle",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

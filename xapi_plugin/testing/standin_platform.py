@@ -1,21 +1,20 @@
 """A stand-in for edx-platform behind the platform adapter, for the test host and the demo.
 
-Users come from Django's user table; course outlines, course staff, "Other Course Settings"
-and learners' block completions come from in-memory registries that tests and the demo fill.
+Users come from Django's user table and block completions from the real edx-completion app
+(``completion.BlockCompletion``, installed in the stand-in LMS); course outlines, course staff,
+"Other Course Settings" and retirement statuses come from in-memory registries that tests and
+the demo fill.
 """
 
-from datetime import UTC, datetime
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from xapi_plugin.platform import CourseOutline, OutlineSection, PlatformUser
+from xapi_plugin.platform import CourseOutline, EdxPlatformBackend, OutlineSection, PlatformUser
 
 _outlines: dict[str, CourseOutline] = {}
 _course_staff: dict[str, set[int]] = {}
 _other_course_settings: dict[str, dict] = {}
-# (user id, course key) -> {block usage key: completion 0..1}, as edx-completion's BlockCompletion.
-_completions: dict[tuple[int, str], dict[str, float]] = {}
 
 
 def register_course(
@@ -75,31 +74,73 @@ def make_course(
     return register_course(course_key, display_name, layout, unit_blocks=unit_blocks, **kwargs)
 
 
+COMPLETION_TRACKING_SWITCH = "completion.enable_completion_tracking"
+
+
+def enable_completion_tracking(active: bool = True) -> None:
+    """Turn edx-completion's waffle switch on (off by default, as in a fresh LMS)."""
+    from edx_django_utils.cache import RequestCache  # noqa: PLC0415
+    from waffle.models import Switch  # noqa: PLC0415  (django-waffle, as the LMS has it)
+
+    Switch.objects.update_or_create(name=COMPLETION_TRACKING_SWITCH, defaults={"active": active})
+    # edx-toggles keeps a switch's value for the rest of the request: the next request sees the change.
+    RequestCache.clear_all_namespaces()
+
+
+def submit_completion(user_id: int, block_key: str, completion: float = 1.0):
+    """What the LMS does when a block reports completion: the real ``BlockCompletion.objects.submit_completion``.
+
+    It saves the row (Django's ``post_save``, i.e. the adapter's ``BLOCK_COMPLETION_SAVED``) when it
+    is new or changed, and emits ``edx.completion.block_completion.changed`` every time (data with
+    datetime ``modified``/``created``) through eventtracking. Raises RuntimeError while the switch
+    is off, as edx-completion does. Returns ``(BlockCompletion, is_new)``.
+    """
+    from completion.models import BlockCompletion  # noqa: PLC0415  (edx-completion)
+    from opaque_keys.edx.keys import UsageKey  # noqa: PLC0415
+
+    user = get_user_model().objects.get(pk=user_id)
+    return BlockCompletion.objects.submit_completion(user, UsageKey.from_string(block_key), completion)
+
+
 def record_completion(user_id: int, course_key: str, block_key: str, completion: float = 1.0) -> None:
-    """Store a learner's completion of a block, as edx-completion does before it emits its event."""
-    _completions.setdefault((user_id, course_key), {})[block_key] = completion
+    """Put a row in edx-completion's ``BlockCompletion`` table without its signals or event.
+
+    For tests and benchmarks that deliver the completion event themselves (or replay it later):
+    the table holds what the platform recorded before it emitted the event.
+    """
+    from completion.models import BlockCompletion  # noqa: PLC0415
+    from opaque_keys.edx.keys import CourseKey, UsageKey  # noqa: PLC0415
+
+    block = UsageKey.from_string(block_key)
+    context = CourseKey.from_string(course_key)
+    rows = BlockCompletion.objects.filter(user_id=user_id, context_key=context, block_key=block)
+    if not rows.update(completion=completion):
+        # bulk_create sends no post_save: only the state, not the platform's reaction to it.
+        BlockCompletion.objects.bulk_create(
+            [
+                BlockCompletion(
+                    user_id=user_id,
+                    context_key=context,
+                    block_key=block,
+                    block_type=block.block_type,
+                    completion=completion,
+                )
+            ]
+        )
 
 
-class StandInBlockCompletion:
-    """Shaped like edx-completion's ``BlockCompletion`` where the plugin reads it (sender and instance)."""
+def save_block_completion(user_id: int, course_key: str, block_key: str, completion: float = 1.0):
+    """Save a real ``BlockCompletion`` row (Django's ``post_save``) without the tracking event."""
+    from completion.models import BlockCompletion  # noqa: PLC0415
+    from opaque_keys.edx.keys import CourseKey, UsageKey  # noqa: PLC0415
 
-    _meta = SimpleNamespace(label="completion.BlockCompletion")
-
-    def __init__(self, user_id: int, context_key: str, block_key: str, completion: float, modified: datetime):
-        self.user_id = user_id
-        self.context_key = context_key
-        self.block_key = block_key
-        self.completion = completion
-        self.modified = modified
-
-
-def save_block_completion(user_id: int, course_key: str, block_key: str, completion: float = 1.0, modified=None):
-    """Record a completion and send ``BLOCK_COMPLETION_SAVED`` as Django's post_save would for the real model."""
-    from xapi_plugin import platform  # noqa: PLC0415
-
-    record_completion(user_id, course_key, block_key, completion)
-    instance = StandInBlockCompletion(user_id, course_key, block_key, completion, modified or datetime.now(UTC))
-    platform.BLOCK_COMPLETION_SAVED.send(sender=StandInBlockCompletion, instance=instance, created=True, raw=False)
+    block = UsageKey.from_string(block_key)
+    instance, _ = BlockCompletion.objects.update_or_create(
+        user_id=user_id,
+        context_key=CourseKey.from_string(course_key),
+        block_key=block,
+        defaults={"block_type": block.block_type, "completion": completion},
+    )
     return instance
 
 
@@ -123,17 +164,56 @@ def publish_course(course_key: str) -> None:
 
 
 RETIRED_USERNAME_PREFIX = "retired__user_"
+RETIRED_EMAIL_DOMAIN = "retired.invalid"
+
+
+@dataclass(frozen=True)
+class StandInRetirementStatus:
+    """The fields of edx-platform's ``UserRetirementStatus`` (``user_api/models.py``) the adapter reads."""
+
+    user_id: int
+    original_username: str
+    original_email: str
+    original_name: str
+    retired_username: str
+    retired_email: str
+
+
+# user id -> retirement status, as the platform's UserRetirementStatus rows (one per user).
+_retirements: dict[int, StandInRetirementStatus] = {}
+
+
+def request_retirement(user_id: int) -> StandInRetirementStatus:
+    """The learner deletes their account: what ``create_retirement_request_and_deactivate_account`` does.
+
+    A ``UserRetirementStatus`` keeps the original username and email, then the account's email is
+    replaced by the retired placeholder at once; the username stays until the final ``retire`` step.
+    So when ``USER_RETIRE_LMS_MISC`` / ``USER_RETIRE_LMS_CRITICAL`` fire, ``user.email`` is retired.
+    """
+    import hashlib  # noqa: PLC0415
+
+    user = get_user_model().objects.get(pk=user_id)
+    digest = hashlib.sha256(f"stand-in-retirement:{user_id}".encode()).hexdigest()[:40]
+    status = StandInRetirementStatus(
+        user_id=user_id,
+        original_username=user.username,
+        original_email=user.email,
+        original_name=f"{user.first_name} {user.last_name}".strip(),
+        retired_username=f"{RETIRED_USERNAME_PREFIX}{digest}",
+        retired_email=f"{RETIRED_USERNAME_PREFIX}{digest}@{RETIRED_EMAIL_DOMAIN}",
+    )
+    _retirements[user_id] = status
+    user.email = status.retired_email
+    user.set_unusable_password()
+    user.save()
+    return status
 
 
 def retire_user(user_id: int) -> None:
-    """Do what the platform's retirement does to the account first: hash its name and email away."""
-    import hashlib  # noqa: PLC0415
-
-    digest = hashlib.sha256(f"stand-in-retirement:{user_id}".encode()).hexdigest()[:40]
+    """The whole retirement: the request (email replaced), then the final step renames and deactivates."""
+    status = _retirements.get(user_id) or request_retirement(user_id)
     get_user_model().objects.filter(pk=user_id).update(
-        username=f"{RETIRED_USERNAME_PREFIX}{digest}",
-        email=f"{RETIRED_USERNAME_PREFIX}{digest}@retired.invalid",
-        is_active=False,
+        username=status.retired_username, email=status.retired_email, first_name="", last_name="", is_active=False
     )
 
 
@@ -142,7 +222,7 @@ def reset() -> None:
     _outlines.clear()
     _course_staff.clear()
     _other_course_settings.clear()
-    _completions.clear()
+    _retirements.clear()
 
 
 class StandInPlatformBackend:
@@ -170,7 +250,14 @@ class StandInPlatformBackend:
         return dict(_other_course_settings.get(course_key, {}))
 
     def is_user_retired(self, user_id: int) -> bool:
+        if user_id in _retirements:
+            return True
         return get_user_model().objects.filter(pk=user_id, username__startswith=RETIRED_USERNAME_PREFIX).exists()
 
+    def get_original_email(self, user_id: int) -> str | None:
+        status = _retirements.get(user_id)
+        return status.original_email if status else None
+
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]:
-        return {block for block, value in _completions.get((user_id, course_key), {}).items() if value >= 1.0}
+        # edx-completion is installed in the stand-in: the same query as in the LMS.
+        return EdxPlatformBackend().get_completed_blocks(user_id, course_key)
