@@ -85,3 +85,6 @@ class XapiPluginConfig(AppConfig):
         from xapi_plugin.studio import connect_cache_invalidation  # noqa: PLC0415  (models are loaded only now)
 
         connect_cache_invalidation()
+        from xapi_plugin.intake import register_checks  # noqa: PLC0415
+
+        register_checks()

@@ -1,8 +1,9 @@
 """The one adapter between the plugin and edx-platform; nothing else in the plugin imports the platform.
 
 Import from here: the accessors (``get_user``, ``get_course_outline``, ``get_completed_blocks``,
-``is_user_retired``, ``get_original_email``, ``user_can_edit_course``, ``get_other_course_settings``), the data classes
-(``PlatformUser``, ``CourseOutline``, ``OutlineSection``) and the platform signals
+``is_user_retired``, ``get_original_email``, ``user_can_edit_course``, ``get_other_course_settings``,
+``get_prerequisites``), the data classes (``PlatformUser``, ``CourseOutline``, ``OutlineSection``,
+``Prerequisites``) and the platform signals
 (``USER_RETIRE_LMS_CRITICAL``, ``USER_RETIRE_LMS_MISC``, ``COURSE_PUBLISHED``,
 ``BLOCK_COMPLETION_SAVED``). ``contract.py`` says what each backend must return, ``edx.py`` is the
 backend for a real LMS and Studio, ``signals.py`` resolves the signals.
@@ -15,8 +16,8 @@ from django.utils.module_loading import import_string
 
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.platform import signals as _signals
-from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformBackend, PlatformUser
-from xapi_plugin.platform.edx import EdxPlatformBackend
+from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformBackend, PlatformUser, Prerequisites
+from xapi_plugin.platform.edx import EdxPlatformBackend, completion_tracking_enabled, settings_prerequisites
 from xapi_plugin.platform.signals import USER_RETIRE_LMS_CRITICAL, USER_RETIRE_LMS_MISC
 
 __all__ = [
@@ -29,14 +30,18 @@ __all__ = [
     "OutlineSection",
     "PlatformBackend",
     "PlatformUser",
+    "Prerequisites",
     "clear_outline_cache",
+    "completion_tracking_enabled",
     "get_backend",
     "get_completed_blocks",
     "get_course_outline",
     "get_original_email",
+    "get_prerequisites",
     "get_other_course_settings",
     "get_user",
     "is_user_retired",
+    "settings_prerequisites",
     "user_can_edit_course",
 ]
 
@@ -110,6 +115,11 @@ def is_user_retired(user_id: int) -> bool:
 def get_original_email(user_id: int) -> str | None:
     """The learner's email before retirement replaced it (None when not being retired)."""
     return get_backend().get_original_email(user_id)
+
+
+def get_prerequisites() -> Prerequisites:
+    """The platform switches and settings statements depend on, as they stand now."""
+    return get_backend().get_prerequisites()
 
 
 def get_completed_blocks(user_id: int, course_key) -> set[str]:

@@ -34,6 +34,10 @@ Contract (every backend):
     ``UserRetirementStatus.original_email``), or None when the account is not being retired. When
     the retirement signals fire, ``user.email`` is already the retired placeholder, so this is the
     only place the address statements were sent with can be found.
+``get_prerequisites() -> Prerequisites``
+    The platform switches and settings statements depend on, as they stand now (see
+    :class:`Prerequisites`; ``xapi_plugin.intake.prerequisites`` turns them into system-check
+    warnings and ``xapi_status`` lines). Never raises: what cannot be read is None.
 ``user_can_edit_course(user, course_key) -> bool``
     True when ``user`` (a Django user) has Studio write access to the course.
 ``get_other_course_settings(course_key) -> dict``
@@ -91,6 +95,26 @@ class CourseOutline:
         return None
 
 
+@dataclass(frozen=True)
+class Prerequisites:
+    """Platform switches and settings the plugin's statements depend on; None where not readable here.
+
+    ``completion_tracking``: edx-completion's waffle switch ``completion.enable_completion_tracking``
+    (None: the app is not installed, or the database is not ready). ``lms_asides``: the LMS's
+    ``XBlockAsidesConfig`` is enabled and does not list ``video`` in ``disabled_blocks`` (None: not
+    an LMS). The rest are Django settings: the plugin's eventtracking backend is in
+    ``EVENT_TRACKING_BACKENDS``, an ``EventBusRoutingBackend`` is, ``SEND_TRACKING_EVENT_EMITTED_SIGNAL``,
+    and the names in ``EVENT_BUS_TRACKING_LOGS``.
+    """
+
+    completion_tracking: bool | None
+    lms_asides: bool | None
+    plugin_tracking_backend: bool
+    event_bus_routing_backend: bool
+    send_tracking_event_emitted_signal: bool
+    event_bus_tracking_logs: frozenset[str] = frozenset()
+
+
 class PlatformBackend(Protocol):
     """What an adapter implementation provides; see the module docstring for each contract."""
 
@@ -109,3 +133,5 @@ class PlatformBackend(Protocol):
     def is_user_retired(self, user_id: int) -> bool: ...
 
     def get_original_email(self, user_id: int) -> str | None: ...
+
+    def get_prerequisites(self) -> Prerequisites: ...

@@ -1,6 +1,56 @@
 """The adapter inside a real LMS or Studio: edx-platform's APIs, each imported lazily."""
 
-from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformUser
+import logging
+
+from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformUser, Prerequisites
+
+log = logging.getLogger(__name__)
+
+PLUGIN_TRACKING_BACKEND = "xapi_plugin.intake.tracking.XapiTrackingBackend"
+EVENT_BUS_ROUTING_BACKEND = "eventtracking.backends.event_bus.EventBusRoutingBackend"
+
+
+def _engines(backends) -> set[str]:
+    """Every ENGINE in an EVENT_TRACKING_BACKENDS dict, nested routing backends included."""
+    found = set()
+    for config in (backends or {}).values():
+        if not isinstance(config, dict):
+            continue
+        if config.get("ENGINE"):
+            found.add(config["ENGINE"])
+        found |= _engines((config.get("OPTIONS") or {}).get("backends"))
+    return found
+
+
+def settings_prerequisites(completion_tracking: bool | None, lms_asides: bool | None) -> Prerequisites:
+    """The settings part of :class:`Prerequisites` (Django settings, the same in every backend)."""
+    from django.conf import settings  # noqa: PLC0415
+
+    engines = _engines(getattr(settings, "EVENT_TRACKING_BACKENDS", None))
+    logs = getattr(settings, "EVENT_BUS_TRACKING_LOGS", None) or ()
+    return Prerequisites(
+        completion_tracking=completion_tracking,
+        lms_asides=lms_asides,
+        plugin_tracking_backend=PLUGIN_TRACKING_BACKEND in engines,
+        event_bus_routing_backend=EVENT_BUS_ROUTING_BACKEND in engines,
+        send_tracking_event_emitted_signal=bool(getattr(settings, "SEND_TRACKING_EVENT_EMITTED_SIGNAL", False)),
+        event_bus_tracking_logs=frozenset(str(name) for name in logs),
+    )
+
+
+def completion_tracking_enabled() -> bool | None:
+    """edx-completion's switch, as ``submit_completion`` reads it; None without the app or a database."""
+    from django.apps import apps  # noqa: PLC0415
+
+    if not apps.is_installed("completion"):
+        return None
+    try:
+        from completion.waffle import ENABLE_COMPLETION_TRACKING_SWITCH  # noqa: PLC0415  (edx-completion)
+
+        return bool(ENABLE_COMPLETION_TRACKING_SWITCH.is_enabled())
+    except Exception:  # noqa: BLE001 - checks also run before migrations: unknown, not an error
+        log.debug("xapi: could not read the completion tracking switch", exc_info=True)
+        return None
 
 
 class EdxPlatformBackend:
@@ -92,6 +142,21 @@ class EdxPlatformBackend:
             return None
         row = UserRetirementStatus.objects.filter(user_id=user_id).values_list("original_email", flat=True).first()
         return row or None
+
+    def get_prerequisites(self) -> Prerequisites:
+        return settings_prerequisites(completion_tracking_enabled(), self._lms_video_asides_enabled())
+
+    def _lms_video_asides_enabled(self) -> bool | None:
+        try:
+            from lms.djangoapps.lms_xblock.models import XBlockAsidesConfig  # noqa: PLC0415  (edx-platform LMS)
+        except ImportError:
+            return None  # Studio, or no platform
+        try:
+            config = XBlockAsidesConfig.current()
+            return bool(config.enabled) and "video" not in (config.disabled_blocks or "").split()
+        except Exception:  # noqa: BLE001 - checks also run before migrations
+            log.debug("xapi: could not read XBlockAsidesConfig", exc_info=True)
+            return None
 
     def user_can_edit_course(self, user, course_key: str) -> bool:
         from common.djangoapps.student.auth import has_studio_write_access  # noqa: PLC0415  (edx-platform)

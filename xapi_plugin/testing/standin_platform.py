@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from xapi_plugin.platform import CourseOutline, EdxPlatformBackend, OutlineSection, PlatformUser
+from xapi_plugin.platform import (
+    CourseOutline,
+    EdxPlatformBackend,
+    OutlineSection,
+    PlatformUser,
+    Prerequisites,
+    completion_tracking_enabled,
+    settings_prerequisites,
+)
 
 _outlines: dict[str, CourseOutline] = {}
 _course_staff: dict[str, set[int]] = {}
@@ -82,7 +90,8 @@ def enable_completion_tracking(active: bool = True) -> None:
     from edx_django_utils.cache import RequestCache  # noqa: PLC0415
     from waffle.models import Switch  # noqa: PLC0415  (django-waffle, as the LMS has it)
 
-    Switch.objects.update_or_create(name=COMPLETION_TRACKING_SWITCH, defaults={"active": active})
+    switch, _ = Switch.objects.update_or_create(name=COMPLETION_TRACKING_SWITCH, defaults={"active": active})
+    switch.flush()  # waffle flushes its cache on commit: inside a test's transaction, now
     # edx-toggles keeps a switch's value for the rest of the request: the next request sees the change.
     RequestCache.clear_all_namespaces()
 
@@ -217,12 +226,25 @@ def retire_user(user_id: int) -> None:
     )
 
 
+# LMS asides (XBlockAsidesConfig) in the stand-in: what a test or the demo configured.
+_asides = {"enabled": True, "disabled_blocks": "about course_info static_tab"}
+
+
+def configure_lms_asides(enabled: bool = True, disabled_blocks: str = "about course_info static_tab") -> None:
+    """Set what the LMS admin's XBlock Asides Config row says (its default ``disabled_blocks``)."""
+    _asides.update(enabled=enabled, disabled_blocks=disabled_blocks)
+
+
 def reset() -> None:
     """Forget every registered course, staff member and setting."""
     _outlines.clear()
     _course_staff.clear()
     _other_course_settings.clear()
     _retirements.clear()
+    configure_lms_asides()
+    from edx_django_utils.cache import RequestCache  # noqa: PLC0415
+
+    RequestCache.clear_all_namespaces()  # switch values edx-toggles kept (a new request)
 
 
 class StandInPlatformBackend:
@@ -257,6 +279,14 @@ class StandInPlatformBackend:
     def get_original_email(self, user_id: int) -> str | None:
         status = _retirements.get(user_id)
         return status.original_email if status else None
+
+    def get_prerequisites(self) -> Prerequisites:
+        from django.conf import settings  # noqa: PLC0415
+
+        lms_asides = None
+        if getattr(settings, "HOST_PROJECT_TYPE", "") == "lms.djangoapp":
+            lms_asides = _asides["enabled"] and "video" not in _asides["disabled_blocks"].split()
+        return settings_prerequisites(completion_tracking_enabled(), lms_asides)
 
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]:
         # edx-completion is installed in the stand-in: the same query as in the LMS.

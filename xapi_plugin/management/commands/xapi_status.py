@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from xapi_plugin.core.metrics import read_counters
 from xapi_plugin.delivery import outbox_summary
+from xapi_plugin.intake import find_problems
 from xapi_plugin.models import LRSConnection
 
 
@@ -55,8 +56,11 @@ class Command(BaseCommand):
                 }
             )
         counters = read_counters()
+        problems = [{"id": p.id, "message": p.message, "hint": p.hint} for p in find_problems()]
         if options["json"]:
-            self.stdout.write(json.dumps({"connections": rows, "counters": counters}, indent=2))
+            self.stdout.write(
+                json.dumps({"connections": rows, "counters": counters, "prerequisites": problems}, indent=2)
+            )
             return
         if not rows:
             self.stdout.write("No LRS connections yet (Django admin > xAPI > LRS connections).")
@@ -76,3 +80,9 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"  oldest pending: {row['oldest_pending_age']}")
         self.stdout.write("counters: " + " ".join(f"{name}={value}" for name, value in counters.items()))
+        # Platform prerequisites that are off: what they silence and how to fix them.
+        for problem in problems:
+            self.stdout.write(f"prerequisite off: {problem['message']}")
+            self.stdout.write(f"  fix: {problem['hint']}")
+        if not problems:
+            self.stdout.write("prerequisites: all on")
