@@ -44,6 +44,7 @@ setup(
             # The real platform pieces the stand-in LMS runs (the platform installs them itself).
             "edx-completion>=5,<6",  # BlockCompletion, submit_completion, its tracking event
             "django-waffle>=4",  # the switch completion.enable_completion_tracking
+            "xblocks-contrib>=1.0,<1.1",  # the real VideoBlock and its compiled player (browser tests)
         ],
         "demo": ["redis>=5", "sqlalchemy>=2", "edx-completion>=5,<6", "django-waffle>=4"],
     },

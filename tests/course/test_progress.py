@@ -397,3 +397,104 @@ class RealEdxCompletionTest(ProgressTestCase):
         with self.assertRaises(RuntimeError):
             self.submit(problem(0, 0, 0))
         self.assertEqual(outbox(), [])
+
+
+def block(name):
+    return f"block-v1:{BODY}+type@problem+block@{name}"
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("lrs_for_class")
+@ddt.ddt
+class VisibleContentTest(ProgressTestCase):
+    """Bug 4: only what the learner can see counts, so every learner can reach 100 % and ``completed``.
+
+    One section of three units: unit 0 holds problems a and b, unit 1 problem c, unit 2 problem d.
+    """
+
+    def setUp(self):
+        super().setUp()
+        standin_platform.register_course(
+            COURSE_KEY,
+            "Demo course",
+            [(section(0), "Section 1", [unit(0, 0), unit(0, 1), unit(0, 2)])],
+            unit_blocks={unit(0, 0): [block("a"), block("b")], unit(0, 1): [block("c")], unit(0, 2): [block("d")]},
+        )
+
+    def library_content(self, user):
+        """Unit 0 is a library_content block of a and b; this learner was given a only."""
+        library = f"block-v1:{BODY}+type@library_content+block@lib"
+        standin_platform.add_library_content(COURSE_KEY, library, [block("a"), block("b")])
+        standin_platform.select_library_children(user.id, library, [block("a")])
+
+    def split_test(self, user):
+        """Problems a and b are the two groups of a split_test (partition 1170); the learner is in a's."""
+        standin_platform.restrict_to_groups(COURSE_KEY, block("a"), 1170, [0])
+        standin_platform.restrict_to_groups(COURSE_KEY, block("b"), 1170, [1])
+        standin_platform.assign_group(user.id, COURSE_KEY, 1170, 0)
+
+    def cohort(self, user):
+        """Unit 0's problem b is for cohort 2 only (partition 60); the learner is in cohort 1."""
+        standin_platform.restrict_to_groups(COURSE_KEY, block("b"), 60, [2])
+        standin_platform.assign_group(user.id, COURSE_KEY, 60, 1)
+
+    def enrollment_track(self, user):
+        """Problem b is for the verified track (partition 50, group 2); the learner is on audit (group 1)."""
+        standin_platform.restrict_to_groups(COURSE_KEY, block("b"), 50, [2])
+        standin_platform.assign_group(user.id, COURSE_KEY, 50, 1)
+
+    def staff_only(self, user):
+        """Problem b is visible to staff only."""
+        standin_platform.set_staff_only(COURSE_KEY, block("b"))
+
+    @ddt.data("library_content", "split_test", "cohort", "enrollment_track", "staff_only")
+    def test_the_learner_reaches_100_percent_without_what_they_cannot_see(self, case):
+        getattr(self, case)(self.user)
+        for name in ("a", "c", "d"):
+            self.complete_via_tracker(block(name))
+        statements = outbox()
+        self.assertEqual(
+            [(verb, progress_of(s)) for verb, s in zip(verbs(statements), statements, strict=True)],
+            [("progressed", 33), ("progressed", 33), ("progressed", 66), ("progressed", 66),
+             ("progressed", 100), ("completed", 100), ("progressed", 100), ("completed", 100)],
+        )  # fmt: skip
+        support.assert_independently_valid(statements, self.lrs)
+
+    @ddt.data("split_test", "cohort", "enrollment_track")
+    def test_a_learner_in_the_other_group_must_complete_their_own_problem(self, case):
+        getattr(self, case)(self.user)
+        other = make_user("other", "other@example.com")
+        partition = {"split_test": 1170, "cohort": 60, "enrollment_track": 50}[case]
+        standin_platform.assign_group(
+            other.id, COURSE_KEY, partition, {"split_test": 1, "cohort": 2, "enrollment_track": 2}[case]
+        )
+        for name in ("a", "c", "d"):
+            self.complete_via_tracker(block(name), user=other)
+        progress = [progress_of(s) for s in outbox(user_id=other.id)]
+        self.assertLess(max(progress), 100)  # b is theirs, and not done yet
+        self.complete_via_tracker(block("b"), user=other)
+        self.assertIn("completed", verbs(outbox(user_id=other.id)))
+
+    def test_a_hidden_unit_takes_its_blocks_with_it(self):
+        standin_platform.set_staff_only(COURSE_KEY, unit(0, 2))
+        for name in ("a", "b", "c"):
+            self.complete_via_tracker(block(name))
+        self.assertEqual([progress_of(s) for s in outbox()][-2:], [100, 100])
+
+    def test_the_visible_set_is_asked_once_per_learner_and_course_version(self):
+        from unittest import mock  # noqa: PLC0415
+
+        from xapi_plugin import platform  # noqa: PLC0415
+
+        backend = platform.get_backend()
+        with mock.patch.object(backend, "get_visible_blocks", wraps=backend.get_visible_blocks) as asked:
+            for name in ("a", "b", "c"):
+                self.complete_via_tracker(block(name))
+            self.assertEqual(asked.call_count, 1)
+            standin_platform.register_course(  # a publish: a new version
+                COURSE_KEY, "Demo course", [(section(0), "Section 1", [unit(0, 0), unit(0, 1), unit(0, 2)])],
+                version="2", unit_blocks={unit(0, 0): [block("a"), block("b")], unit(0, 1): [block("c")],
+                                          unit(0, 2): [block("d")]},
+            )  # fmt: skip
+            self.complete_via_tracker(block("d"))
+            self.assertEqual(asked.call_count, 2)

@@ -40,6 +40,7 @@ __all__ = [
     "get_prerequisites",
     "get_other_course_settings",
     "get_user",
+    "get_visible_blocks",
     "is_user_retired",
     "settings_prerequisites",
     "user_can_edit_course",
@@ -110,6 +111,36 @@ def get_other_course_settings(course_key) -> dict:
 def is_user_retired(user_id: int) -> bool:
     """True when the platform is retiring, or has retired, this account."""
     return get_backend().is_user_retired(user_id)
+
+
+# A learner's visible blocks: one course-blocks transform per learner and course version, kept this
+# long (a cohort or group change shows within it; a publish changes the version, so at once).
+VISIBLE_BLOCKS_SECONDS = 600
+_VISIBLE_MISSING = "none"
+
+
+def get_visible_blocks(user_id: int, course_key, version: str = "") -> frozenset[str] | None:
+    """The units and blocks one learner can see (None: all), cached per course version and learner.
+
+    The learner is the group: ``library_content`` selections are per learner, so no coarser key
+    (cohort, enrollment track) would be right for every course.
+    """
+    from django.core.cache import cache  # noqa: PLC0415
+
+    course_key = str(course_key)
+    key = f"xapi_plugin:visible:{course_key}:{version}:{user_id}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - without a cache, ask the platform each time
+        cached = None
+    if cached is not None:
+        return None if cached == _VISIBLE_MISSING else frozenset(cached)
+    visible = get_backend().get_visible_blocks(user_id, course_key)
+    try:
+        cache.set(key, _VISIBLE_MISSING if visible is None else sorted(visible), VISIBLE_BLOCKS_SECONDS)
+    except Exception:  # noqa: BLE001
+        pass
+    return visible
 
 
 def get_original_email(user_id: int) -> str | None:

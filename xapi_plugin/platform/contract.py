@@ -25,6 +25,13 @@ Contract (every backend):
     Usage keys of the blocks the learner has completed in the course (completion 1.0 in
     edx-completion's ``BlockCompletion``). With ``unit_blocks`` this says which units are
     complete (``xapi_plugin.course.progress``); one indexed query, cheap enough for a request.
+``get_visible_blocks(user_id, course_key) -> frozenset[str] | None``
+    Usage keys of every unit and block of the course one learner can see, as the learner's own
+    outline shows it (edx-platform: ``get_course_blocks(user, course root)`` with the standard
+    transformers: library content selection, start dates, content gating, user partitions
+    (cohorts, enrollment tracks, split_test groups), staff-only visibility). Progress counts only
+    these. None when the platform cannot tell (then every unit counts). Callers cache it per course
+    version and learner (:func:`xapi_plugin.platform.get_visible_blocks`).
 ``is_user_retired(user_id) -> bool``
     True once the platform has started retiring the account (its retirement status exists, or
     its username carries the retired prefix). Asked before a learner gets a new agent, so that
@@ -131,6 +138,8 @@ class PlatformBackend(Protocol):
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]: ...
 
     def is_user_retired(self, user_id: int) -> bool: ...
+
+    def get_visible_blocks(self, user_id: int, course_key: str) -> frozenset[str] | None: ...
 
     def get_original_email(self, user_id: int) -> str | None: ...
 

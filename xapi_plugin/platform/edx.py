@@ -122,6 +122,25 @@ class EdxPlatformBackend:
         ).values_list("block_key", flat=True)
         return {str(key) for key in rows}
 
+    def get_visible_blocks(self, user_id: int, course_key: str) -> frozenset[str] | None:
+        # The learner's own outline: the course blocks API with its standard transformers (library
+        # content, start dates, content gating, user partitions, visibility). The collected block
+        # structure is cached per course by the platform; only the per-learner transform runs here.
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+        from opaque_keys.edx.keys import CourseKey  # noqa: PLC0415
+
+        try:
+            from lms.djangoapps.course_blocks.api import get_course_blocks  # noqa: PLC0415  (edx-platform LMS)
+            from xmodule.modulestore.django import modulestore  # noqa: PLC0415
+        except ImportError:
+            return None  # Studio: every unit counts
+        user = get_user_model().objects.filter(pk=user_id).first()
+        if user is None:
+            return None
+        root = modulestore().make_course_usage_key(CourseKey.from_string(course_key))
+        blocks = get_course_blocks(user, root)
+        return frozenset(str(key) for key in blocks.topological_traversal())
+
     def is_user_retired(self, user_id: int) -> bool:
         from django.conf import settings  # noqa: PLC0415
         from django.contrib.auth import get_user_model  # noqa: PLC0415

@@ -153,6 +153,54 @@ def save_block_completion(user_id: int, course_key: str, block_key: str, complet
     return instance
 
 
+# What the platform's course blocks transformers take away from a learner's view, per course:
+# staff-only blocks (VisibilityTransformer), group_access by user partition (UserPartitionTransformer:
+# cohorts, enrollment tracks, split_test), and library_content children (ContentLibraryTransformer).
+_staff_only: dict[str, set[str]] = {}
+_group_access: dict[str, dict[str, dict[int, frozenset[int]]]] = {}  # course -> block -> partition -> groups
+_learner_groups: dict[tuple[int, str], dict[int, int]] = {}  # (user, course) -> partition -> group
+_library_children: dict[str, dict[str, tuple[str, ...]]] = {}  # course -> library block -> its children
+_library_selected: dict[tuple[int, str], set[str]] = {}  # (user, library block) -> selected children
+
+
+def set_staff_only(course_key: str, block_key: str) -> None:
+    """Mark a unit or block ``visible_to_staff_only`` (learners never see it)."""
+    _staff_only.setdefault(course_key, set()).add(block_key)
+
+
+def restrict_to_groups(course_key: str, block_key: str, partition_id: int, group_ids) -> None:
+    """Set a block's ``group_access`` for one user partition (a cohort, enrollment-track or split_test one)."""
+    _group_access.setdefault(course_key, {}).setdefault(block_key, {})[partition_id] = frozenset(group_ids)
+
+
+def assign_group(user_id: int, course_key: str, partition_id: int, group_id: int) -> None:
+    """Put a learner in a group of a partition (their cohort, enrollment track or split_test group)."""
+    _learner_groups.setdefault((user_id, course_key), {})[partition_id] = group_id
+
+
+def add_library_content(course_key: str, library_block: str, children: list[str]) -> None:
+    """Declare a ``library_content`` block and its children (each learner sees only those selected)."""
+    _library_children.setdefault(course_key, {})[library_block] = tuple(children)
+
+
+def select_library_children(user_id: int, library_block: str, children: list[str]) -> None:
+    """The children the library block selected for this learner (its per-learner ``selected`` field)."""
+    _library_selected[(user_id, library_block)] = set(children)
+
+
+def _hidden_from(user_id: int, course_key: str) -> set[str]:
+    """Blocks the standard transformers remove for this learner (their descendants go too)."""
+    hidden = set(_staff_only.get(course_key, ()))
+    groups = _learner_groups.get((user_id, course_key), {})
+    for block, access in _group_access.get(course_key, {}).items():
+        if any(groups.get(partition) not in allowed for partition, allowed in access.items()):
+            hidden.add(block)
+    for library_block, children in _library_children.get(course_key, {}).items():
+        selected = _library_selected.get((user_id, library_block), set())
+        hidden.update(child for child in children if child not in selected)
+    return hidden
+
+
 def add_course_staff(course_key: str, user_id: int) -> None:
     """Give a user Studio write access to a course."""
     _course_staff.setdefault(course_key, set()).add(user_id)
@@ -241,6 +289,8 @@ def reset() -> None:
     _course_staff.clear()
     _other_course_settings.clear()
     _retirements.clear()
+    for registry in (_staff_only, _group_access, _learner_groups, _library_children, _library_selected):
+        registry.clear()
     configure_lms_asides()
     from edx_django_utils.cache import RequestCache  # noqa: PLC0415
 
@@ -270,6 +320,22 @@ class StandInPlatformBackend:
 
     def get_other_course_settings(self, course_key: str) -> dict:
         return dict(_other_course_settings.get(course_key, {}))
+
+    def get_visible_blocks(self, user_id: int, course_key: str) -> frozenset[str] | None:
+        outline = _outlines.get(course_key)
+        if outline is None:
+            return None
+        if user_id in _course_staff.get(course_key, set()):
+            return None  # course staff see everything
+        hidden = _hidden_from(user_id, course_key)
+        visible = set()
+        for section in outline.sections:
+            for unit in section.units:
+                if unit in hidden:
+                    continue  # a hidden unit hides what it holds
+                visible.add(unit)
+                visible.update(block for block in outline.unit_blocks.get(unit, ()) if block not in hidden)
+        return frozenset(visible)
 
     def is_user_retired(self, user_id: int) -> bool:
         if user_id in _retirements:
