@@ -45,6 +45,7 @@ setup(
             "edx-completion>=5,<6",  # BlockCompletion, submit_completion, its tracking event
             "django-waffle>=4",  # the switch completion.enable_completion_tracking
             "xblocks-contrib>=1.0,<1.1",  # the real VideoBlock and its compiled player (browser tests)
+            "setuptools<81",  # xblocks-contrib imports fs (pyfilesystem2), which needs pkg_resources
         ],
         "demo": ["redis>=5", "sqlalchemy>=2", "edx-completion>=5,<6", "django-waffle>=4"],
     },

@@ -21,9 +21,7 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": _DB_NAME,
-        # IMMEDIATE: a transaction that reads then writes (edx-completion's get_or_create) waits for
-        # the Celery worker's write instead of failing with "database is locked" (Django >= 5.1).
-        "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+        "OPTIONS": {"timeout": 30},
         "TEST": {"NAME": os.environ.get("XAPI_HOST_TEST_SQLITE") or None},
     }
 }
