@@ -2,7 +2,7 @@
 
 Import from here: the accessors (``get_user``, ``get_course_outline``, ``get_completed_blocks``,
 ``is_user_retired``, ``get_original_email``, ``user_can_edit_course``, ``get_other_course_settings``,
-``get_prerequisites``), the data classes (``PlatformUser``, ``CourseOutline``, ``OutlineSection``,
+``get_prerequisites``), the data classes (``PlatformUser``, ``CourseOutline``, ``OutlineSection``, ``OutlineVideo``,
 ``Prerequisites``) and the platform signals
 (``USER_RETIRE_LMS_CRITICAL``, ``USER_RETIRE_LMS_MISC``, ``COURSE_PUBLISHED``,
 ``BLOCK_COMPLETION_SAVED``). ``contract.py`` says what each backend must return, ``edx.py`` is the
@@ -16,7 +16,14 @@ from django.utils.module_loading import import_string
 
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.platform import signals as _signals
-from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformBackend, PlatformUser, Prerequisites
+from xapi_plugin.platform.contract import (
+    CourseOutline,
+    OutlineSection,
+    OutlineVideo,
+    PlatformBackend,
+    PlatformUser,
+    Prerequisites,
+)
 from xapi_plugin.platform.edx import EdxPlatformBackend, completion_tracking_enabled, settings_prerequisites
 from xapi_plugin.platform.signals import USER_RETIRE_LMS_CRITICAL, USER_RETIRE_LMS_MISC
 
@@ -28,6 +35,7 @@ __all__ = [
     "CourseOutline",
     "EdxPlatformBackend",
     "OutlineSection",
+    "OutlineVideo",
     "PlatformBackend",
     "PlatformUser",
     "Prerequisites",

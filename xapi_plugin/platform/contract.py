@@ -17,6 +17,7 @@ Contract (every backend):
     The course's display name, language, a version string that changes on every publish, and
     its sections (chapters) in order, each with its units (verticals) in order. None when the
     course does not exist. Callers cache by version (see :func:`get_course_outline`).
+    ``videos`` lists the course's video blocks (usage key, display name, unit) in course order.
     ``unit_blocks`` maps a unit to the usage keys of the completable blocks inside it (the
     leaves whose completion the platform records; aggregators are walked through, excluded
     blocks such as discussions left out). A unit with no entry stands for itself; a unit listed
@@ -79,6 +80,15 @@ class OutlineSection:
 
 
 @dataclass(frozen=True)
+class OutlineVideo:
+    """A video block of a course: where course staff find it, for per-video xAPI settings."""
+
+    usage_key: str
+    display_name: str
+    unit_key: str
+
+
+@dataclass(frozen=True)
 class CourseOutline:
     """What the plugin needs of a course's structure to count progress."""
 
@@ -89,6 +99,8 @@ class CourseOutline:
     sections: tuple[OutlineSection, ...] = field(default_factory=tuple)
     # Unit usage key -> usage keys of the completable blocks in it (see the contract above).
     unit_blocks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Every video block, in course order (the course's xAPI page in Studio lists them).
+    videos: tuple[OutlineVideo, ...] = ()
 
     @property
     def unit_count(self) -> int:

@@ -2,7 +2,7 @@
 
 import logging
 
-from xapi_plugin.platform.contract import CourseOutline, OutlineSection, PlatformUser, Prerequisites
+from xapi_plugin.platform.contract import CourseOutline, OutlineSection, OutlineVideo, PlatformUser, Prerequisites
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,16 @@ class EdxPlatformBackend:
             return None
         sections = []
         unit_blocks = {}
+        videos = []
         for chapter in course.get_children():
             verticals = [vertical for sequential in chapter.get_children() for vertical in sequential.get_children()]
             for vertical in verticals:
                 unit_blocks[str(vertical.location)] = tuple(self._completable_leaves(vertical))
+                videos.extend(
+                    OutlineVideo(str(block.location), block.display_name or "", str(vertical.location))
+                    for block in self._descendants(vertical)
+                    if block.location.block_type == "video"
+                )
             units = tuple(str(vertical.location) for vertical in verticals)
             sections.append(OutlineSection(str(chapter.location), chapter.display_name or "", units))
         return CourseOutline(
@@ -97,7 +103,13 @@ class EdxPlatformBackend:
             language=getattr(course, "language", None) or "en",
             sections=tuple(sections),
             unit_blocks=unit_blocks,
+            videos=tuple(videos),
         )
+
+    def _descendants(self, block):
+        for child in block.get_children():
+            yield child
+            yield from self._descendants(child)
 
     def _completable_leaves(self, block):
         """Usage keys of the blocks under ``block`` whose completion counts, as edx-completion aggregates."""

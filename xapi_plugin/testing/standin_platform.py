@@ -14,6 +14,7 @@ from xapi_plugin.platform import (
     CourseOutline,
     EdxPlatformBackend,
     OutlineSection,
+    OutlineVideo,
     PlatformUser,
     Prerequisites,
     completion_tracking_enabled,
@@ -32,10 +33,12 @@ def register_course(
     version: str = "1",
     language: str = "en",
     unit_blocks: dict[str, list[str]] | None = None,
+    videos: list[tuple[str, str, str]] | None = None,
 ) -> CourseOutline:
     """Make a course known: ``sections`` is a list of (usage key, display name, unit keys).
 
     ``unit_blocks`` maps units to their completable blocks; a unit without an entry stands for itself.
+    ``videos`` lists the course's video blocks as (usage key, display name, unit key).
     """
     outline = CourseOutline(
         course_key=course_key,
@@ -44,6 +47,7 @@ def register_course(
         language=language,
         sections=tuple(OutlineSection(key, name, tuple(units)) for key, name, units in sections),
         unit_blocks={unit: tuple(blocks) for unit, blocks in (unit_blocks or {}).items()},
+        videos=tuple(OutlineVideo(*video) for video in videos or ()),
     )
     _outlines[course_key] = outline
     # Registering is the stand-in's publish: this process sees the new outline at once (the LMS
