@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from django.http import FileResponse, Http404, HttpResponse
-from django.urls import path
+from django.urls import include, path
 from opaque_keys.edx.keys import UsageKey
 from xblock.fields import ScopeIds
 from xblock.reference.user_service import XBlockUser
@@ -41,6 +41,8 @@ JQUERY_UI = Path("/usr/share/javascript/jquery-ui/jquery-ui.min.js")  # Debian l
 
 # The units the test serves: unit id -> [(video usage key, html5 sources)].
 UNITS: dict[str, list[tuple[str, list[str]]]] = {}
+# The course's video bumper (course setting ``video_bumper``, inherited by every video), or None.
+BUMPER: dict = {}
 COURSE_KEY = "course-v1:edX+DemoX+Demo_Course"
 
 
@@ -127,6 +129,8 @@ def real_video_block(runtime, usage_key: str, sources: list[str]):
     block.html5_sources = sources
     block.youtube_id_1_0 = ""
     block.display_name = f"Video {key.block_id}"
+    if BUMPER:
+        block.video_bumper = dict(BUMPER)  # inherited from the course in the LMS
     return block
 
 
@@ -193,4 +197,5 @@ _own_patterns = [
 for _pattern in xblock_host.urlpatterns + _own_patterns:
     if hasattr(_pattern, "callback"):  # views, not included URL sets (admin, plugins)
         _pattern.callback = SerialRequests.wrap(_pattern.callback)
-urlpatterns = xblock_host.urlpatterns + _own_patterns
+# edx-val's API, mounted as the LMS mounts it: its serializers reverse 'video-detail'.
+urlpatterns = xblock_host.urlpatterns + _own_patterns + [path("api/val/v0/", include("edxval.urls"))]

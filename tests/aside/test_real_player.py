@@ -133,3 +133,40 @@ def test_a_player_without_an_html5_element_keeps_its_own_events(browser, live_se
     verbs = verbs_for(lms, FIRST)
     assert verbs[:2] == ["initialized", "played"] and verbs.count("paused") == 1, verbs
     assert verbs.count("played") == 1 and verbs.count("completed") == 1, verbs  # 6.5 s of 8 s: past 75 %
+
+
+def test_a_bumper_first_then_the_video_made_after_the_click(browser, live_server, lms, settings, monkeypatch):  # noqa: F811
+    """A course bumper: the page shows a poster, the bumper plays in its own <video> after the click,
+    and the block's <video> is created only after that. The aside attaches to the block's own video
+    only; the learner's viewing arrives once."""
+    from edxval.models import EncodedVideo, Profile, Video  # noqa: PLC0415
+
+    # edx-val's rows for the bumper, as Studio's video upload makes them (one WebM encoding).
+    video = Video.objects.create(
+        edx_video_id="bumper-1", status="ready", client_video_id="bumper.webm", duration=LENGTH
+    )
+    profile, _ = Profile.objects.get_or_create(profile_name="desktop_webm")
+    EncodedVideo.objects.create(video=video, profile=profile, url=f"{SOURCE}?bumper=1", file_size=1, bitrate=1)
+    settings.FEATURES = {"ENABLE_VIDEO_BUMPER": True, "SHOW_BUMPER_PERIODICITY": 0}
+    monkeypatch.setitem(real_video_host.BUMPER, "video_id", "bumper-1")
+    monkeypatch.setitem(real_video_host.BUMPER, "transcripts", {})
+    monkeypatch.setitem(real_video_host.UNITS, "bumper", [(FIRST, [SOURCE])])
+    _login(browser, live_server.url, lms)
+    browser.get(f"{live_server.url}/xblock-test/real-unit/bumper/")
+    _wait(lambda: browser.execute_script("return !!document.querySelector('.video .btn-pre-roll')"), 15, "the poster")
+    assert not browser.execute_script("return document.querySelector('.video video')")  # none before the click
+    browser.execute_script("document.querySelector('.video .btn-pre-roll').click()")
+    bumper_ready = "var v = document.querySelector('.video video'); return v && v.readyState >= 1"
+    _wait(lambda: browser.execute_script(bumper_ready), 15, "the bumper's <video>")
+    assert browser.execute_script("return document.querySelector('.video video').currentSrc").__contains__("bumper=1")
+    assert not browser.execute_script("return document.querySelector('.xapi-video-beacon').dataset.xapiAttached")
+    # The bumper plays to its end; then the player makes the block's own <video>.
+    browser.execute_script("var v = document.querySelector('.video video'); v.muted = true; v.play()")
+    own_ready = "var v = document.querySelector('.video video'); return v && !/bumper=1/.test(v.currentSrc)"
+    _wait(
+        lambda: browser.execute_script(own_ready + " && v.readyState >= 1"), 25, "the block's <video> after the bumper"
+    )
+    _wait(lambda: browser.execute_script("return document.querySelector('.xapi-video-beacon').dataset.xapiAttached"),
+          5, "the aside attached to the block's video")  # fmt: skip
+    play_to_end(browser)
+    assert_watched_once(lms, FIRST)

@@ -46,8 +46,9 @@
       for (var i = 0; i < videos.length; i++) {
         var src = videos[i].currentSrc || videos[i].src ||
           (videos[i].querySelector("source") || {}).src || "";
-        // The player adds a cache-busting query to the source it plays: compare the start.
-        var own = !sources.length || sources.some(function (source) { return src.indexOf(source) === 0; });
+        // The player adds a cache-busting timestamp to the source it plays (``?1796119061623``).
+        var played = src.replace(/[?&]\d{10,}$/, "");
+        var own = !sources.length || sources.indexOf(played) !== -1;
         if (own) { return videos[i]; }
       }
       return null;
