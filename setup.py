@@ -50,11 +50,15 @@ setup(
             "kubernetes<37",  # Tutor's dependency; 37 needs python-dateutil>=3, celery pins 2.9
             "build>=1",  # tests/packaging build both wheels
             "learning-paths-plugin>=0.5",  # real Learning Paths models for tests/paths (issue 18)
-            "xblocks-contrib>=1.0,<2",  # the platform's real capa ProblemBlock (problem statements)
-            "setuptools<81",  # pkg_resources, which xblocks-contrib's filesystem dependency (fs) imports
+            # The real platform pieces the stand-in LMS runs (the platform installs them itself).
+            "edx-completion>=5,<6",  # BlockCompletion, submit_completion, its tracking event
+            "django-waffle>=4",  # the switch completion.enable_completion_tracking
+            "xblocks-contrib>=1.0,<1.1",  # the real VideoBlock and its player, the capa ProblemBlock
+            "setuptools<81",  # xblocks-contrib imports fs (pyfilesystem2), which needs pkg_resources
             "chdb>=3",  # in-process ClickHouse: statements read the way Aspects reads them
         ],
-        "demo": ["redis>=5", "sqlalchemy>=2", "learning-paths-plugin>=0.5"],  # the demo's learning path
+        # The demo's learning path, and real block completion.
+        "demo": ["redis>=5", "sqlalchemy>=2", "learning-paths-plugin>=0.5", "edx-completion>=5,<6", "django-waffle>=4"],
     },
     entry_points={
         "lms.djangoapp": ["xapi_plugin = xapi_plugin.apps:XapiPluginConfig"],

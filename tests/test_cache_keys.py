@@ -102,6 +102,7 @@ KNOWN_CALL_KEYS = {
     "core/metrics.py": {"key", "_PREFIX + name"},
     "studio/course_settings.py": {"_GENERATION_KEY", "key", "_cache_key(str(course_key))"},
     "routing/targets.py": {"_GENERATION_KEY"},
+    "platform/__init__.py": {"key"},
 }
 
 
@@ -120,3 +121,13 @@ def test_no_cache_call_escapes_the_walk():
             ):
                 found.setdefault(str(path.relative_to(ROOT)), set()).add(ast.unparse(node.args[0]))
     assert found == KNOWN_CALL_KEYS, "a cache call site changed: walk its key builder in this test, then update"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", HOSTILE[:2])
+def test_visible_blocks_lookup_with_hostile_keys_uses_safe_keys(value):
+    from xapi_plugin import platform  # noqa: PLC0415
+
+    with override_settings(CACHES=STRICT):
+        first = platform.get_visible_blocks(7, value, version="v1")
+        assert platform.get_visible_blocks(7, value, version="v1") == first  # from the cache this time

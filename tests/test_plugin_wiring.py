@@ -21,9 +21,14 @@ from xapi_plugin.apps import XapiPluginConfig
 config = apps.get_app_config("xapi_plugin")
 from django.utils.module_loading import import_string
 specs = config.plugin_app["signals_config"][settings.HOST_PROJECT_TYPE]["receivers"]
-# Any sender class: the receivers are connected without a sender, and a model signal (post_save,
-# with learning_paths installed) caches per sender, which cannot be None.
-receivers = [import_string(spec["signal_path"]).has_listeners(object) for spec in specs]
+module = config.name + "." + config.plugin_app["signals_config"][settings.HOST_PROJECT_TYPE]["relative_path"]
+# Connected with the plugin framework's dispatch uid (post_save cannot answer has_listeners() for no sender).
+from importlib import import_module
+funcs = [getattr(import_module(module), spec["receiver_func_name"]) for spec in specs]
+receivers = [
+    any(key[0][0] == f"{func.__module__}.{func.__name__}" for key in import_string(spec["signal_path"]).receivers)
+    for spec, func in zip(specs, funcs)
+]
 print(json.dumps({
     "installed": [app for app in settings.INSTALLED_APPS if "xapi" in app],
     "config_class": type(config).__name__,

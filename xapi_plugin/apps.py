@@ -91,10 +91,13 @@ class XapiPluginConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        # Imported only now: these modules load models.
         from xapi_plugin.checks import register_checks  # noqa: PLC0415
-        from xapi_plugin.routing import connect_invalidation  # noqa: PLC0415  (models are loaded only now)
+        from xapi_plugin.intake import register_checks as register_prerequisite_checks  # noqa: PLC0415
+        from xapi_plugin.routing import connect_invalidation  # noqa: PLC0415
         from xapi_plugin.studio import connect_cache_invalidation  # noqa: PLC0415
 
         connect_cache_invalidation()
         connect_invalidation()
-        register_checks()
+        register_checks()  # secrets and salt (hardening)
+        register_prerequisite_checks()  # platform switches the plugin depends on

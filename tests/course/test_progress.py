@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import ddt
 import pytest
+from completion.models import BlockCompletion
 from django.test import SimpleTestCase, TestCase
 from eventtracking import tracker
 from openedx_events.analytics.data import TrackingLogData
@@ -309,9 +310,7 @@ class NothingToReportTest(ProgressTestCase):
         from xapi_plugin import platform  # noqa: PLC0415
 
         output, counted = self.counted(
-            lambda: platform.BLOCK_COMPLETION_SAVED.send(
-                sender=standin_platform.StandInBlockCompletion, instance=object(), created=True
-            )
+            lambda: platform.BLOCK_COMPLETION_SAVED.send(sender=BlockCompletion, instance=object(), created=True)
         )
         self.assertEqual(counted[metrics.FAILED_EVENTS], 1)
         self.assertIn("failed on completion.BlockCompletion", output[0])
@@ -323,3 +322,181 @@ class NothingToReportTest(ProgressTestCase):
         platform.BLOCK_COMPLETION_SAVED.send(sender=LRSConnection, instance=LRSConnection(), created=True)
         self.assertEqual(metrics.read_counters(), before)
         self.assertEqual(outbox(), [])
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("lrs_for_class")
+class RealEdxCompletionTest(ProgressTestCase):
+    """The real edx-completion app: ``submit_completion`` saves the row and emits its tracking event.
+
+    Its event reaches the plugin's eventtracking backend with ``modified``/``created`` as datetimes.
+    """
+
+    def setUp(self):
+        super().setUp()
+        standin_platform.enable_completion_tracking()
+        self.emitted = []
+        recorder = type("Recorder", (), {"send": lambda _self, event: self.emitted.append(event)})()
+        backends = tracker.get_tracker().backends
+        backends["test-recorder"] = recorder
+        self.addCleanup(backends.pop, "test-recorder", None)
+
+    def submit(self, block, completion=1.0):
+        with tracker.get_tracker().context("edx.request", {"user_id": self.user.id, "username": self.user.username}):
+            return standin_platform.submit_completion(self.user.id, block, completion)
+
+    def test_the_real_event_holds_datetimes(self):
+        self.submit(problem(0, 0, 0))
+        (event,) = [e for e in self.emitted if e["name"] == COMPLETION_EVENT]
+        self.assertIsInstance(event["data"]["modified"], datetime)
+        self.assertIsInstance(event["data"]["created"], datetime)
+        self.assertEqual(event["data"]["block_id"], problem(0, 0, 0))
+        self.assertEqual(event["data"]["block_type"], "problem")
+
+    def test_an_unchanged_submission_reaches_the_plugin_through_the_event_alone(self):
+        """Bug 1: the event's datetimes made the backend raise; now it produces the progress statements.
+
+        The row exists already with 1.0, so ``submit_completion`` saves nothing (no post_save) and
+        only its tracking event carries the completion, as edx-completion emits it every time.
+        """
+        standin_platform.record_completion(self.user.id, COURSE_KEY, problem(0, 0, 0))
+        from xapi_plugin.intake.tracking import XapiTrackingBackend  # noqa: PLC0415
+
+        with self.assertNoLogs("eventtracking", level="ERROR"), self.assertNoLogs("xapi_plugin", level="ERROR"):
+            self.submit(problem(0, 0, 0))
+        self.assertEqual([progress_of(s) for s in outbox()], [50, 25])
+        self.assertEqual(BlockCompletion.objects.count(), 1)
+        # Handed to the backend again (the other intake path, a replay): a duplicate, never an error.
+        (event,) = [e for e in self.emitted if e["name"] == COMPLETION_EVENT]
+        XapiTrackingBackend().send(event)
+        self.assertEqual(len(outbox()), 2)
+        support.assert_independently_valid(outbox(), self.lrs)
+
+    def test_a_new_completion_fires_both_paths_and_statements_go_out_once(self):
+        """A first completion: post_save (BLOCK_COMPLETION_SAVED) and the event; each percentage once."""
+        for s in range(2):
+            for u in range(2):
+                self.submit(problem(s, u, 0))
+        self.submit(problem(1, 1, 0))  # re-submitted unchanged: emits again, nothing new to say
+        statements = outbox()
+        self.assertEqual(
+            [(verb, progress_of(st)) for verb, st in zip(verbs(statements), statements, strict=True)],
+            [
+                ("progressed", 50), ("progressed", 25),
+                ("progressed", 100), ("completed", 100), ("progressed", 50),
+                ("progressed", 50), ("progressed", 75),
+                ("progressed", 100), ("completed", 100), ("progressed", 100), ("completed", 100),
+            ],
+        )  # fmt: skip
+        self.assertEqual(
+            sum(1 for s in outbox() if s["verb"]["id"] == v.VERB_COMPLETED and s["object"]["id"] == COURSE_IRI), 1
+        )
+        self.assertEqual(len([e for e in self.emitted if e["name"] == COMPLETION_EVENT]), 5)
+        support.assert_independently_valid(outbox(), self.lrs)
+
+    def test_with_the_switch_off_the_platform_records_nothing(self):
+        standin_platform.enable_completion_tracking(active=False)
+        with self.assertRaises(RuntimeError):
+            self.submit(problem(0, 0, 0))
+        self.assertEqual(outbox(), [])
+
+
+def block(name):
+    return f"block-v1:{BODY}+type@problem+block@{name}"
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("lrs_for_class")
+@ddt.ddt
+class VisibleContentTest(ProgressTestCase):
+    """Bug 4: only what the learner can see counts, so every learner can reach 100 % and ``completed``.
+
+    One section of three units: unit 0 holds problems a and b, unit 1 problem c, unit 2 problem d.
+    """
+
+    def setUp(self):
+        super().setUp()
+        standin_platform.register_course(
+            COURSE_KEY,
+            "Demo course",
+            [(section(0), "Section 1", [unit(0, 0), unit(0, 1), unit(0, 2)])],
+            unit_blocks={unit(0, 0): [block("a"), block("b")], unit(0, 1): [block("c")], unit(0, 2): [block("d")]},
+        )
+
+    def library_content(self, user):
+        """Unit 0 is a library_content block of a and b; this learner was given a only."""
+        library = f"block-v1:{BODY}+type@library_content+block@lib"
+        standin_platform.add_library_content(COURSE_KEY, library, [block("a"), block("b")])
+        standin_platform.select_library_children(user.id, library, [block("a")])
+
+    def split_test(self, user):
+        """Problems a and b are the two groups of a split_test (partition 1170); the learner is in a's."""
+        standin_platform.restrict_to_groups(COURSE_KEY, block("a"), 1170, [0])
+        standin_platform.restrict_to_groups(COURSE_KEY, block("b"), 1170, [1])
+        standin_platform.assign_group(user.id, COURSE_KEY, 1170, 0)
+
+    def cohort(self, user):
+        """Unit 0's problem b is for cohort 2 only (partition 60); the learner is in cohort 1."""
+        standin_platform.restrict_to_groups(COURSE_KEY, block("b"), 60, [2])
+        standin_platform.assign_group(user.id, COURSE_KEY, 60, 1)
+
+    def enrollment_track(self, user):
+        """Problem b is for the verified track (partition 50, group 2); the learner is on audit (group 1)."""
+        standin_platform.restrict_to_groups(COURSE_KEY, block("b"), 50, [2])
+        standin_platform.assign_group(user.id, COURSE_KEY, 50, 1)
+
+    def staff_only(self, user):
+        """Problem b is visible to staff only."""
+        standin_platform.set_staff_only(COURSE_KEY, block("b"))
+
+    @ddt.data("library_content", "split_test", "cohort", "enrollment_track", "staff_only")
+    def test_the_learner_reaches_100_percent_without_what_they_cannot_see(self, case):
+        getattr(self, case)(self.user)
+        for name in ("a", "c", "d"):
+            self.complete_via_tracker(block(name))
+        statements = outbox()
+        self.assertEqual(
+            [(verb, progress_of(s)) for verb, s in zip(verbs(statements), statements, strict=True)],
+            [("progressed", 33), ("progressed", 33), ("progressed", 66), ("progressed", 66),
+             ("progressed", 100), ("completed", 100), ("progressed", 100), ("completed", 100)],
+        )  # fmt: skip
+        support.assert_independently_valid(statements, self.lrs)
+
+    @ddt.data("split_test", "cohort", "enrollment_track")
+    def test_a_learner_in_the_other_group_must_complete_their_own_problem(self, case):
+        getattr(self, case)(self.user)
+        other = make_user("other", "other@example.com")
+        partition = {"split_test": 1170, "cohort": 60, "enrollment_track": 50}[case]
+        standin_platform.assign_group(
+            other.id, COURSE_KEY, partition, {"split_test": 1, "cohort": 2, "enrollment_track": 2}[case]
+        )
+        for name in ("a", "c", "d"):
+            self.complete_via_tracker(block(name), user=other)
+        progress = [progress_of(s) for s in outbox(user_id=other.id)]
+        self.assertLess(max(progress), 100)  # b is theirs, and not done yet
+        self.complete_via_tracker(block("b"), user=other)
+        self.assertIn("completed", verbs(outbox(user_id=other.id)))
+
+    def test_a_hidden_unit_takes_its_blocks_with_it(self):
+        standin_platform.set_staff_only(COURSE_KEY, unit(0, 2))
+        for name in ("a", "b", "c"):
+            self.complete_via_tracker(block(name))
+        self.assertEqual([progress_of(s) for s in outbox()][-2:], [100, 100])
+
+    def test_the_visible_set_is_asked_once_per_learner_and_course_version(self):
+        from unittest import mock  # noqa: PLC0415
+
+        from xapi_plugin import platform  # noqa: PLC0415
+
+        backend = platform.get_backend()
+        with mock.patch.object(backend, "get_visible_blocks", wraps=backend.get_visible_blocks) as asked:
+            for name in ("a", "b", "c"):
+                self.complete_via_tracker(block(name))
+            self.assertEqual(asked.call_count, 1)
+            standin_platform.register_course(  # a publish: a new version
+                COURSE_KEY, "Demo course", [(section(0), "Section 1", [unit(0, 0), unit(0, 1), unit(0, 2)])],
+                version="2", unit_blocks={unit(0, 0): [block("a"), block("b")], unit(0, 1): [block("c")],
+                                          unit(0, 2): [block("d")]},
+            )  # fmt: skip
+            self.complete_via_tracker(block("d"))
+            self.assertEqual(asked.call_count, 2)

@@ -185,8 +185,12 @@ def test_two_workers_claim_at_once_and_never_send_a_row_twice(real_host, proxy, 
     connection = _connection(proxy.endpoint)
     statements = make_statements(3000)
     _enqueue(connection, statements, chunk=500)
-    one = real_host.start_worker("one", beat=True)
-    two = real_host.start_worker("two")
+    # Both start together: one after the other, the first can drain the queue while the second boots.
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    with ThreadPoolExecutor(2) as pool:
+        starting = [pool.submit(real_host.start_worker, "one", beat=True), pool.submit(real_host.start_worker, "two")]
+        one, two = (future.result() for future in starting)
     wait_for(lambda: _all_delivered(connection, 3000), 60, "3000 statements")
     sent = [statement_id for r in proxy.statement_posts() for statement_id in r.statement_ids]
     assert len(sent) == len(set(sent)) == 3000, "a row was sent twice"

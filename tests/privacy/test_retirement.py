@@ -218,3 +218,43 @@ def test_after_retirement_delivery_sends_the_others_and_nothing_of_the_retired_l
             assert actor.get("mbox") not in alice_names
             assert actor.get("account", {}).get("name") not in alice_names
         _assert_nothing_names(alice)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("signal_name", ["USER_RETIRE_LMS_CRITICAL", "USER_RETIRE_LMS_MISC"])
+def test_retirement_finds_the_original_email_the_platform_already_replaced(signal_name, privacy_courses, make_learner):
+    """At signal time ``user.email`` is the retired placeholder; ``UserRetirementStatus.original_email`` is not."""
+    from xapi_plugin.testing import standin_platform  # noqa: PLC0415
+
+    connection = privacy_courses()
+    alice = make_learner("alice", connection, states=(OutboxState.PENDING,))
+    bob = make_learner("bob", connection, states=(OutboxState.PENDING,))
+    original = alice.user.email
+    # Rows queued without a user id, and no fixed agent left to name the address: only the email can find them.
+    OutboxStatement.objects.update(user_id=None)
+    LearnerCourseAgent.objects.filter(user_id=alice.user.pk).delete()
+    assert OutboxStatement.objects.filter(payload__contains=json.dumps(f"mailto:{original}")).exists()
+
+    status = standin_platform.request_retirement(alice.user.pk)  # the learner deleted their account
+    alice.user.refresh_from_db()
+    assert alice.user.email == status.retired_email != original
+    assert alice.user.username == "alice"  # renamed only at the end of the last step
+    assert platform.get_original_email(alice.user.pk) == original
+
+    getattr(platform, signal_name).send(sender=AccountRetirementView, user=alice.user)
+
+    assert not OutboxStatement.objects.filter(payload__contains=json.dumps(f"mailto:{original}")).exists()
+    remaining = {str(s) for s in OutboxStatement.objects.values_list("statement_id", flat=True)}
+    assert remaining == bob.all_statement_ids
+
+
+@pytest.mark.django_db
+def test_a_platform_that_cannot_say_the_original_email_fails_the_step(django_user_model, monkeypatch):
+    user = django_user_model.objects.create_user("carol", "carol@example.com", "pw")
+
+    def broken(user_id):
+        raise DatabaseError("user_api unavailable")
+
+    monkeypatch.setattr(platform, "get_original_email", broken)
+    with pytest.raises(retirement.RetirementFailed, match="original email"):
+        platform.USER_RETIRE_LMS_CRITICAL.send(sender=AccountRetirementView, user=user)

@@ -4,11 +4,16 @@ In the LMS it adds a small script to each video that reports live playback to it
 (``beacon_guard.py`` refuses forged or implausible reports); its ``author_view`` offers per-video
 overrides where a runtime renders it. Its JavaScript, CSS and templates live beside it.
 
-Public API: ``VideoXapiAside``.
+Public API: ``VideoXapiAside``; ``validate_overrides`` and ``store_override`` (per-video settings,
+also edited on the course's xAPI page in Studio).
 """
 
 from xapi_plugin.core.lazy import lazy_exports
 
-_EXPORTS = {"VideoXapiAside": "video_aside"}
+_EXPORTS = {
+    "VideoXapiAside": "video_aside",
+    "validate_overrides": "video_aside",
+    "store_override": "video_aside",
+}
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

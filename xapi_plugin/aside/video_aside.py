@@ -173,11 +173,9 @@ class VideoXapiAside(XBlockAside):
             beacon_interval=course.beacon_interval,
             video_key=self.video_key,
         )
-        user_id = self.current_user_id()
-        if user_id is not None:
-            # Rendering precedes every player event of this page: from now on the aside speaks
-            # for this learner's video and the player's own events are left aside.
-            note_aside_reporting(user_id, self.video_key)
+        # Rendering proves nothing: the script may find no <video> (a poster or bumper first, an
+        # iframe player such as YouTube). The aside speaks for the video only once its reports
+        # arrive (``beacon`` notes each accepted one); until then the player's events are in charge.
         fragment = Fragment(html)
         fragment.add_javascript(_resource("static/js/video_aside_student.js"))
         fragment.initialize_js("XapiVideoAside")

@@ -1,8 +1,9 @@
 """Course and section progress from block completion.
 
 Progress counts units (verticals), not time: course progress = completed units / all units of
-the course; section progress the same within one section (chapter). A unit is complete when
-every completable block in it is (the outline's ``unit_blocks``; see ``xapi_plugin.platform``).
+the course the learner can see; section progress the same within one section (chapter). A unit
+is complete when every completable block in it that the learner can see is (the outline's
+``unit_blocks`` filtered by ``platform.get_visible_blocks``; see ``xapi_plugin.platform``).
 
 Three paths report a completion, and in a real LMS two of them fire for the same one:
 
@@ -21,7 +22,7 @@ fixed by the milestone (learner, course, section), never by the event.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 
@@ -55,6 +56,27 @@ def percent(done: int, total: int) -> int:
     return done * 100 // total
 
 
+def visible_outline(outline: CourseOutline, visible: frozenset[str] | None) -> CourseOutline:
+    """The outline as one learner sees it: only the units and blocks in ``visible`` (None: all of them).
+
+    Unselected ``library_content`` children, other ``split_test`` groups, cohort or enrollment-track
+    restricted and staff-only content are not in the learner's ``visible`` set (the platform's course
+    blocks API), so they never hold back the learner's 100 %.
+    """
+    if visible is None:
+        return outline
+    sections = tuple(
+        OutlineSection(section.usage_key, section.display_name, tuple(u for u in section.units if u in visible))
+        for section in outline.sections
+    )
+    unit_blocks = {
+        unit: tuple(block for block in blocks if block in visible)
+        for unit, blocks in outline.unit_blocks.items()
+        if unit in visible
+    }
+    return replace(outline, sections=sections, unit_blocks=unit_blocks)
+
+
 def completed_units(outline: CourseOutline, completed_blocks: set[str]) -> set[str]:
     """The units whose completable blocks are all in ``completed_blocks`` (a unit without blocks listed
     is complete when it is itself in the set)."""
@@ -70,8 +92,14 @@ def completed_units(outline: CourseOutline, completed_blocks: set[str]) -> set[s
     return done
 
 
-def compute_progress(outline: CourseOutline, completed_blocks: set[str]) -> CourseProgress | None:
-    """Progress of the course and its sections; None for a course without units (nothing to report)."""
+def compute_progress(
+    outline: CourseOutline, completed_blocks: set[str], visible: frozenset[str] | None = None
+) -> CourseProgress | None:
+    """Progress of the course and its sections over what the learner can see (``visible``; None: all).
+
+    None for a course without (visible) units: nothing to report.
+    """
+    outline = visible_outline(outline, visible)
     total = outline.unit_count
     if total == 0:
         return None
@@ -116,7 +144,14 @@ def report_progress(source: CompletionSource) -> int:
         log.info("xapi: no progress for %s %s: the course has no units", source.name, source.event_id)
         return 0
     with transaction.atomic():
-        progress = compute_progress(outline, platform.get_completed_blocks(source.user_id, source.course_key))
+        progress = compute_progress(
+            outline,
+            platform.get_completed_blocks(source.user_id, source.course_key),
+            platform.get_visible_blocks(source.user_id, source.course_key, outline.version),
+        )
+        if progress is None:
+            log.info("xapi: no progress for %s %s: the learner sees no unit", source.name, source.event_id)
+            return 0
         state = locked_state(source.user_id, source.course_key, "progress", "completed")
         changes = _changes(progress, state.progress, set(state.completed))
         if not changes:

@@ -12,6 +12,12 @@ from edx_django_utils.plugins import add_plugins, get_plugin_apps
 from xapi_plugin.testing.host_settings import *  # noqa: F403
 from xapi_plugin.testing.host_settings import BASE_INSTALLED_APPS, drop_unhosted_plugin_apps
 
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # The demo's LMS and its Celery worker write one SQLite file: a transaction that reads then
+    # writes (edx-completion's get_or_create) waits for the other's write instead of failing with
+    # "database is locked" (Django >= 5.1).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"  # noqa: F405
+
 HOST_PROJECT_TYPE = "lms.djangoapp"
 drop_unhosted_plugin_apps(HOST_PROJECT_TYPE)  # learning_paths (when installed) comes in, its dependencies not
 INSTALLED_APPS = BASE_INSTALLED_APPS + ["xapi_plugin.demo"] + get_plugin_apps(HOST_PROJECT_TYPE)

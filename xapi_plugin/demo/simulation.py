@@ -96,24 +96,13 @@ def _emit(
 
 
 def complete_units(user, outline: CourseOutline, units: list[str]) -> None:
-    """Complete every block of these units, as edx-completion records them and emits its event."""
+    """Complete every block of these units through the real edx-completion app (row saved, event emitted)."""
+    standin_platform.enable_completion_tracking()
+    context = {"user_id": user.id, "username": user.username, "session": f"demo-session-{user.id}"}
     for unit in units:
         for block in outline.unit_blocks.get(unit, (unit,)):
-            standin_platform.record_completion(user.id, outline.course_key, block)
-            _emit(
-                user,
-                outline,
-                "edx.completion.block_completion.changed",
-                {
-                    "user_id": user.id,
-                    "course_id": outline.course_key,
-                    "context_key": outline.course_key,
-                    "block_id": block,
-                    "block_type": block.split("type@", 1)[1].split("+", 1)[0],
-                    "completion": 1.0,
-                    "is_new": True,
-                },
-            )
+            with tracker.get_tracker().context("xapi-demo", context):
+                standin_platform.submit_completion(user.id, block)
 
 
 def watch_video(user, outline: CourseOutline, video: DemoVideo, skip_middle: bool) -> None:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path
-from edx_django_utils.plugins import get_plugin_url_patterns
 
-urlpatterns = [path("admin/", admin.site.urls)] + get_plugin_url_patterns(settings.HOST_PROJECT_TYPE)
+from xapi_plugin.testing.host_app import plugin_url_patterns
+
+urlpatterns = [path("admin/", admin.site.urls)] + plugin_url_patterns(settings.HOST_PROJECT_TYPE)

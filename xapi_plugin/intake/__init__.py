@@ -10,7 +10,8 @@ logs through the same path (``xapi_replay``).
 Public API: ``TrackingEvent``, ``event_fingerprint`` (never raises), ``MalformedEvent``,
 ``normalise_event``, ``ingest_tracking_event``,
 ``XapiTrackingBackend``, ``tracking_event_emitted_receiver``, ``ReplayFilter``, ``ReplayReport``,
-``parse_time``, ``replay_files``.
+``parse_time``, ``replay_files``, and the platform prerequisites check (``find_problems``,
+``register_checks``: ``prerequisites.py``).
 """
 
 from xapi_plugin.core.lazy import lazy_exports
@@ -27,6 +28,8 @@ _EXPORTS = {
     "ReplayReport": "replay",
     "parse_time": "replay",
     "replay_files": "replay",
+    "find_problems": "prerequisites",
+    "register_checks": "prerequisites",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

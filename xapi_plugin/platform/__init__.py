@@ -1,9 +1,10 @@
 """The one adapter between the plugin and edx-platform; nothing else in the plugin imports the platform.
 
 Import from here: the accessors (``get_user``, ``get_course_outline``, ``get_completed_blocks``,
-``is_user_retired``, ``user_can_edit_course``, ``get_other_course_settings``,
-``get_external_user_id``, ``get_user_id_for_external_id``), the data classes
-(``PlatformUser``, ``CourseOutline``, ``OutlineSection``), ``EXTERNAL_ID_TYPE`` and the platform signals
+``is_user_retired``, ``get_original_email``, ``user_can_edit_course``, ``get_other_course_settings``,
+``get_external_user_id``, ``get_user_id_for_external_id``, ``get_prerequisites``, ``get_visible_blocks``),
+the data classes (``PlatformUser``, ``CourseOutline``, ``OutlineSection``, ``OutlineVideo``,
+``Prerequisites``), ``EXTERNAL_ID_TYPE``, the learning-paths accessors and the platform signals
 (``USER_RETIRE_LMS_CRITICAL``, ``USER_RETIRE_LMS_MISC``, ``COURSE_PUBLISHED``,
 ``BLOCK_COMPLETION_SAVED``, ``LEARNING_PATH_SAVED``, ``LEARNING_PATH_DELETED``), and the Learning
 Paths reads (``learning_paths.py``: ``learning_paths_installed``, ``get_learning_path``,
@@ -13,6 +14,7 @@ Paths reads (``learning_paths.py``: ``learning_paths_installed``, ``get_learning
 backend for a real LMS and Studio, ``signals.py`` resolves the signals.
 """
 
+import hashlib
 import time
 from functools import lru_cache
 
@@ -24,10 +26,12 @@ from xapi_plugin.platform.contract import (
     EXTERNAL_ID_TYPE,
     CourseOutline,
     OutlineSection,
+    OutlineVideo,
     PlatformBackend,
     PlatformUser,
+    Prerequisites,
 )
-from xapi_plugin.platform.edx import EdxPlatformBackend
+from xapi_plugin.platform.edx import EdxPlatformBackend, completion_tracking_enabled, settings_prerequisites
 from xapi_plugin.platform.learning_paths import (
     LearningPathInfo,
     PathEnrollmentChange,
@@ -65,17 +69,24 @@ __all__ = [
     "CourseOutline",
     "EdxPlatformBackend",
     "OutlineSection",
+    "OutlineVideo",
     "PlatformBackend",
     "PlatformUser",
+    "Prerequisites",
     "clear_outline_cache",
+    "completion_tracking_enabled",
     "get_backend",
     "get_completed_blocks",
     "get_course_outline",
     "get_external_user_id",
     "get_user_id_for_external_id",
+    "get_original_email",
+    "get_prerequisites",
     "get_other_course_settings",
     "get_user",
+    "get_visible_blocks",
     "is_user_retired",
+    "settings_prerequisites",
     "user_can_edit_course",
 ]
 
@@ -154,6 +165,48 @@ def get_external_user_id(user_id: int, create: bool = True) -> str | None:
 def get_user_id_for_external_id(external_id: str) -> int | None:
     """The user whose ``xapi`` ExternalId this is, or None."""
     return get_backend().get_user_id_for_external_id(str(external_id))
+
+
+# A learner's visible blocks: one course-blocks transform per learner and course version, kept this
+# long (a cohort or group change shows within it; a publish changes the version, so at once).
+VISIBLE_BLOCKS_SECONDS = 600
+_VISIBLE_MISSING = "none"
+
+
+def get_visible_blocks(user_id: int, course_key, version: str = "") -> frozenset[str] | None:
+    """The units and blocks one learner can see (None: all), cached per course version and learner.
+
+    The learner is the group: ``library_content`` selections are per learner, so no coarser key
+    (cohort, enrollment track) would be right for every course.
+    """
+    from django.core.cache import cache  # noqa: PLC0415
+
+    course_key = str(course_key)
+    # Hashed: a course key (up to 255 characters, any text from an event) is no memcached key.
+    digest = hashlib.sha256(f"{course_key}\x1f{version}".encode()).hexdigest()[:32]
+    key = f"xapi_plugin:visible:{digest}:{int(user_id)}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - without a cache, ask the platform each time
+        cached = None
+    if cached is not None:
+        return None if cached == _VISIBLE_MISSING else frozenset(cached)
+    visible = get_backend().get_visible_blocks(user_id, course_key)
+    try:
+        cache.set(key, _VISIBLE_MISSING if visible is None else sorted(visible), VISIBLE_BLOCKS_SECONDS)
+    except Exception:  # noqa: BLE001
+        pass
+    return visible
+
+
+def get_original_email(user_id: int) -> str | None:
+    """The learner's email before retirement replaced it (None when not being retired)."""
+    return get_backend().get_original_email(user_id)
+
+
+def get_prerequisites() -> Prerequisites:
+    """The platform switches and settings statements depend on, as they stand now."""
+    return get_backend().get_prerequisites()
 
 
 def get_completed_blocks(user_id: int, course_key) -> set[str]:

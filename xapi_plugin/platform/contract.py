@@ -17,6 +17,7 @@ Contract (every backend):
     The course's display name, language, a version string that changes on every publish, and
     its sections (chapters) in order, each with its units (verticals) in order. None when the
     course does not exist. Callers cache by version (see :func:`get_course_outline`).
+    ``videos`` lists the course's video blocks (usage key, display name, unit) in course order.
     ``unit_blocks`` maps a unit to the usage keys of the completable blocks inside it (the
     leaves whose completion the platform records; aggregators are walked through, excluded
     blocks such as discussions left out). A unit with no entry stands for itself; a unit listed
@@ -25,10 +26,26 @@ Contract (every backend):
     Usage keys of the blocks the learner has completed in the course (completion 1.0 in
     edx-completion's ``BlockCompletion``). With ``unit_blocks`` this says which units are
     complete (``xapi_plugin.course.progress``); one indexed query, cheap enough for a request.
+``get_visible_blocks(user_id, course_key) -> frozenset[str] | None``
+    Usage keys of every unit and block of the course one learner can see, as the learner's own
+    outline shows it (edx-platform: ``get_course_blocks(user, course root)`` with the standard
+    transformers: library content selection, start dates, content gating, user partitions
+    (cohorts, enrollment tracks, split_test groups), staff-only visibility). Progress counts only
+    these. None when the platform cannot tell (then every unit counts). Callers cache it per course
+    version and learner (:func:`xapi_plugin.platform.get_visible_blocks`).
 ``is_user_retired(user_id) -> bool``
     True once the platform has started retiring the account (its retirement status exists, or
     its username carries the retired prefix). Asked before a learner gets a new agent, so that
     a late event (a regrade, say) sends nothing for a learner whose data was deleted.
+``get_original_email(user_id) -> str | None``
+    The learner's email before retirement began (edx-platform's
+    ``UserRetirementStatus.original_email``), or None when the account is not being retired. When
+    the retirement signals fire, ``user.email`` is already the retired placeholder, so this is the
+    only place the address statements were sent with can be found.
+``get_prerequisites() -> Prerequisites``
+    The platform switches and settings statements depend on, as they stand now (see
+    :class:`Prerequisites`; ``xapi_plugin.intake.prerequisites`` turns them into system-check
+    warnings and ``xapi_status`` lines). Never raises: what cannot be read is None.
 ``user_can_edit_course(user, course_key) -> bool``
     True when ``user`` (a Django user) has Studio write access to the course.
 ``get_external_user_id(user_id, create=True) -> str | None``
@@ -75,6 +92,15 @@ class OutlineSection:
 
 
 @dataclass(frozen=True)
+class OutlineVideo:
+    """A video block of a course: where course staff find it, for per-video xAPI settings."""
+
+    usage_key: str
+    display_name: str
+    unit_key: str
+
+
+@dataclass(frozen=True)
 class CourseOutline:
     """What the plugin needs of a course's structure to count progress."""
 
@@ -85,6 +111,8 @@ class CourseOutline:
     sections: tuple[OutlineSection, ...] = field(default_factory=tuple)
     # Unit usage key -> usage keys of the completable blocks in it (see the contract above).
     unit_blocks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Every video block, in course order (the course's xAPI page in Studio lists them).
+    videos: tuple[OutlineVideo, ...] = ()
 
     @property
     def unit_count(self) -> int:
@@ -96,6 +124,26 @@ class CourseOutline:
             if unit_key in section.units:
                 return section
         return None
+
+
+@dataclass(frozen=True)
+class Prerequisites:
+    """Platform switches and settings the plugin's statements depend on; None where not readable here.
+
+    ``completion_tracking``: edx-completion's waffle switch ``completion.enable_completion_tracking``
+    (None: the app is not installed, or the database is not ready). ``lms_asides``: the LMS's
+    ``XBlockAsidesConfig`` is enabled and does not list ``video`` in ``disabled_blocks`` (None: not
+    an LMS). The rest are Django settings: the plugin's eventtracking backend is in
+    ``EVENT_TRACKING_BACKENDS``, an ``EventBusRoutingBackend`` is, ``SEND_TRACKING_EVENT_EMITTED_SIGNAL``,
+    and the names in ``EVENT_BUS_TRACKING_LOGS``.
+    """
+
+    completion_tracking: bool | None
+    lms_asides: bool | None
+    plugin_tracking_backend: bool
+    event_bus_routing_backend: bool
+    send_tracking_event_emitted_signal: bool
+    event_bus_tracking_logs: frozenset[str] = frozenset()
 
 
 class PlatformBackend(Protocol):
@@ -118,3 +166,9 @@ class PlatformBackend(Protocol):
     def get_external_user_id(self, user_id: int, create: bool = True) -> str | None: ...
 
     def get_user_id_for_external_id(self, external_id: str) -> int | None: ...
+
+    def get_visible_blocks(self, user_id: int, course_key: str) -> frozenset[str] | None: ...
+
+    def get_original_email(self, user_id: int) -> str | None: ...
+
+    def get_prerequisites(self) -> Prerequisites: ...

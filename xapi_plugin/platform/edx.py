@@ -1,8 +1,64 @@
 """The adapter inside a real LMS or Studio: edx-platform's APIs, each imported lazily."""
 
+import logging
 import uuid
 
-from xapi_plugin.platform.contract import EXTERNAL_ID_TYPE, CourseOutline, OutlineSection, PlatformUser
+from xapi_plugin.platform.contract import (
+    EXTERNAL_ID_TYPE,
+    CourseOutline,
+    OutlineSection,
+    OutlineVideo,
+    PlatformUser,
+    Prerequisites,
+)
+
+log = logging.getLogger(__name__)
+
+PLUGIN_TRACKING_BACKEND = "xapi_plugin.intake.tracking.XapiTrackingBackend"
+EVENT_BUS_ROUTING_BACKEND = "eventtracking.backends.event_bus.EventBusRoutingBackend"
+
+
+def _engines(backends) -> set[str]:
+    """Every ENGINE in an EVENT_TRACKING_BACKENDS dict, nested routing backends included."""
+    found = set()
+    for config in (backends or {}).values():
+        if not isinstance(config, dict):
+            continue
+        if config.get("ENGINE"):
+            found.add(config["ENGINE"])
+        found |= _engines((config.get("OPTIONS") or {}).get("backends"))
+    return found
+
+
+def settings_prerequisites(completion_tracking: bool | None, lms_asides: bool | None) -> Prerequisites:
+    """The settings part of :class:`Prerequisites` (Django settings, the same in every backend)."""
+    from django.conf import settings  # noqa: PLC0415
+
+    engines = _engines(getattr(settings, "EVENT_TRACKING_BACKENDS", None))
+    logs = getattr(settings, "EVENT_BUS_TRACKING_LOGS", None) or ()
+    return Prerequisites(
+        completion_tracking=completion_tracking,
+        lms_asides=lms_asides,
+        plugin_tracking_backend=PLUGIN_TRACKING_BACKEND in engines,
+        event_bus_routing_backend=EVENT_BUS_ROUTING_BACKEND in engines,
+        send_tracking_event_emitted_signal=bool(getattr(settings, "SEND_TRACKING_EVENT_EMITTED_SIGNAL", False)),
+        event_bus_tracking_logs=frozenset(str(name) for name in logs),
+    )
+
+
+def completion_tracking_enabled() -> bool | None:
+    """edx-completion's switch, as ``submit_completion`` reads it; None without the app or a database."""
+    from django.apps import apps  # noqa: PLC0415
+
+    if not apps.is_installed("completion"):
+        return None
+    try:
+        from completion.waffle import ENABLE_COMPLETION_TRACKING_SWITCH  # noqa: PLC0415  (edx-completion)
+
+        return bool(ENABLE_COMPLETION_TRACKING_SWITCH.is_enabled())
+    except Exception:  # noqa: BLE001 - checks also run before migrations: unknown, not an error
+        log.debug("xapi: could not read the completion tracking switch", exc_info=True)
+        return None
 
 
 class EdxPlatformBackend:
@@ -36,10 +92,16 @@ class EdxPlatformBackend:
             return None
         sections = []
         unit_blocks = {}
+        videos = []
         for chapter in course.get_children():
             verticals = [vertical for sequential in chapter.get_children() for vertical in sequential.get_children()]
             for vertical in verticals:
                 unit_blocks[str(vertical.location)] = tuple(self._completable_leaves(vertical))
+                videos.extend(
+                    OutlineVideo(str(block.location), block.display_name or "", str(vertical.location))
+                    for block in self._descendants(vertical)
+                    if block.location.block_type == "video"
+                )
             units = tuple(str(vertical.location) for vertical in verticals)
             sections.append(OutlineSection(str(chapter.location), chapter.display_name or "", units))
         return CourseOutline(
@@ -49,7 +111,13 @@ class EdxPlatformBackend:
             language=getattr(course, "language", None) or "en",
             sections=tuple(sections),
             unit_blocks=unit_blocks,
+            videos=tuple(videos),
         )
+
+    def _descendants(self, block):
+        for child in block.get_children():
+            yield child
+            yield from self._descendants(child)
 
     def _completable_leaves(self, block):
         """Usage keys of the blocks under ``block`` whose completion counts, as edx-completion aggregates."""
@@ -74,6 +142,25 @@ class EdxPlatformBackend:
         ).values_list("block_key", flat=True)
         return {str(key) for key in rows}
 
+    def get_visible_blocks(self, user_id: int, course_key: str) -> frozenset[str] | None:
+        # The learner's own outline: the course blocks API with its standard transformers (library
+        # content, start dates, content gating, user partitions, visibility). The collected block
+        # structure is cached per course by the platform; only the per-learner transform runs here.
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+        from opaque_keys.edx.keys import CourseKey  # noqa: PLC0415
+
+        try:
+            from lms.djangoapps.course_blocks.api import get_course_blocks  # noqa: PLC0415  (edx-platform LMS)
+            from xmodule.modulestore.django import modulestore  # noqa: PLC0415
+        except ImportError:
+            return None  # Studio: every unit counts
+        user = get_user_model().objects.filter(pk=user_id).first()
+        if user is None:
+            return None
+        root = modulestore().make_course_usage_key(CourseKey.from_string(course_key))
+        blocks = get_course_blocks(user, root)
+        return frozenset(str(key) for key in blocks.topological_traversal())
+
     def is_user_retired(self, user_id: int) -> bool:
         from django.conf import settings  # noqa: PLC0415
         from django.contrib.auth import get_user_model  # noqa: PLC0415
@@ -86,6 +173,29 @@ class EdxPlatformBackend:
             return True
         prefix = getattr(settings, "RETIRED_USERNAME_PREFIX", "retired__user_")
         return get_user_model().objects.filter(pk=user_id, username__startswith=prefix).exists()
+
+    def get_original_email(self, user_id: int) -> str | None:
+        try:
+            from openedx.core.djangoapps.user_api.models import UserRetirementStatus  # noqa: PLC0415  (edx-platform)
+        except ImportError:
+            return None
+        row = UserRetirementStatus.objects.filter(user_id=user_id).values_list("original_email", flat=True).first()
+        return row or None
+
+    def get_prerequisites(self) -> Prerequisites:
+        return settings_prerequisites(completion_tracking_enabled(), self._lms_video_asides_enabled())
+
+    def _lms_video_asides_enabled(self) -> bool | None:
+        try:
+            from lms.djangoapps.lms_xblock.models import XBlockAsidesConfig  # noqa: PLC0415  (edx-platform LMS)
+        except ImportError:
+            return None  # Studio, or no platform
+        try:
+            config = XBlockAsidesConfig.current()
+            return bool(config.enabled) and "video" not in (config.disabled_blocks or "").split()
+        except Exception:  # noqa: BLE001 - checks also run before migrations
+            log.debug("xapi: could not read XBlockAsidesConfig", exc_info=True)
+            return None
 
     def user_can_edit_course(self, user, course_key: str) -> bool:
         from common.djangoapps.student.auth import has_studio_write_access  # noqa: PLC0415  (edx-platform)

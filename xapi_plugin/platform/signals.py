@@ -21,9 +21,9 @@ Signals (module attributes, not backend methods, so ``apps.py`` can name them by
 ``BLOCK_COMPLETION_SAVED``
     Django's ``post_save`` when edx-completion (app label ``completion``) is installed: its
     receiver (``xapi_plugin.course.progress.block_completion_saved``) keeps only saves of
-    ``completion.BlockCompletion``. Without the app it is a plugin-local ``Signal()`` that the
-    stand-in host sends with a ``BlockCompletion``-shaped sender and instance
-    (``standin_platform.save_block_completion``). Resolved lazily, when receivers are connected.
+    ``completion.BlockCompletion``. The stand-in LMS installs the real app (edx-completion), so its
+    saves are real ``post_save`` signals too. Without the app it is a plugin-local ``Signal()``
+    that nothing sends. Resolved lazily, when receivers are connected.
 
 ``LEARNING_PATH_SAVED`` and ``LEARNING_PATH_DELETED``
     Django's ``post_save`` and ``post_delete`` when the Learning Paths app (``learning-paths-plugin``,

@@ -134,8 +134,14 @@ def _retire_from_signal(step: str, user) -> None:
     if user_id is None:
         log.error("xAPI retirement (%s step): the signal carried no saved user; nothing deleted", step)
         return
+    # At signal time user.email is already the retired placeholder (the platform replaced it when
+    # retirement was requested); statements went out with the original, kept by the platform.
     try:
-        counts = retire_learner_with_retries(user_id, emails=[getattr(user, "email", "") or ""])
+        try:
+            original_email = platform.get_original_email(user_id) or ""
+        except Exception as exc:
+            raise RetirementFailed(f"could not read the original email of user id {user_id}: {exc}") from exc
+        counts = retire_learner_with_retries(user_id, emails=[getattr(user, "email", "") or "", original_email])
     except RetirementFailed:
         log.exception("xAPI retirement (%s step) failed for user id %s; the step must be re-run", step, user_id)
         raise

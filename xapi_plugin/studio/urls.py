@@ -16,4 +16,5 @@ urlpatterns = [
     path(
         "course/<str:course_key>/lrs/<int:connection_id>/remove/", views.team_connection_remove, name="team_lrs_remove"
     ),
+    path("course/<str:course_key>/videos/", views.save_video_override, name="course_video_override"),
 ]

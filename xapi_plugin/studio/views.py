@@ -208,7 +208,7 @@ def _days(request: HttpRequest) -> int:
 
 
 @require_http_methods(["GET", "POST"])
-def course_settings_page(request: HttpRequest, course_key: str) -> HttpResponse:
+def course_settings_page(request: HttpRequest, course_key: str, video_errors=None, status=None) -> HttpResponse:
     """Show the course's xAPI settings and status; on POST, save the form."""
     course_key = _course_key_or_404(course_key)
     denied = _check_access(request, course_key)
@@ -222,7 +222,7 @@ def course_settings_page(request: HttpRequest, course_key: str) -> HttpResponse:
             studio_settings.apply_course_values(course_key, form.validated_values)
             return redirect(reverse("xapi_plugin:course_settings", args=[course_key]) + "?saved=1")
         return _render_page(request, course_key, form=form, status=400)
-    return _render_page(request, course_key)
+    return _render_page(request, course_key, video_errors=video_errors, status=status or 200)
 
 
 def _render_page(
@@ -233,6 +233,7 @@ def _render_page(
     team_form: forms.Form | None = None,
     editing=None,
     notice: tuple[bool, str] | None = None,
+    video_errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The page, with the settings form and (where operators allow it) the team's own LRSs."""
@@ -274,6 +275,9 @@ def _render_page(
         "team_connections": _team_rows(course_key) if team_allowed else [],
         "team_notice": notice,
         "team_done": request.GET.get("lrs", ""),
+        "videos": _video_rows(course_key, outline),
+        "video_saved": request.GET.get("video_saved", ""),
+        "video_errors": video_errors or [],
     }
     return render(request, "xapi_plugin/course_settings.html", context, status=status)
 
@@ -371,6 +375,63 @@ def team_connection_remove(request: HttpRequest, course_key: str, connection_id:
         return _render_page(request, course_key, notice=(False, f"{connection.name}: {refusal}"), status=409)
     team.remove(connection)
     return _back(course_key, "removed")
+
+
+def _video_rows(course_key: str, outline) -> list[dict]:
+    """Each video of the course (from the outline) with its xAPI override, empty where none is set."""
+    from xapi_plugin.models import VideoTrackingOverride  # noqa: PLC0415
+
+    if outline is None:
+        return []
+    overrides = {row.video_key: row for row in VideoTrackingOverride.objects.filter(course_key=course_key)}
+    rows = []
+    for video in outline.videos:
+        override = overrides.get(video.usage_key)
+        rows.append(
+            {
+                "usage_key": video.usage_key,
+                "display_name": video.display_name or video.usage_key.rsplit("@", 1)[-1],
+                "tracking_enabled": override.tracking_enabled if override else True,
+                "video_end_percent": override.video_end_percent if override and override.video_end_percent else "",
+                "video_end_seconds": (
+                    override.video_end_seconds if override and override.video_end_seconds is not None else ""
+                ),
+                "overridden": override is not None,
+            }
+        )
+    return rows
+
+
+@require_POST
+def save_video_override(request: HttpRequest, course_key: str) -> HttpResponse:
+    """Save one video's xAPI choice (tracking on/off, completion thresholds) from the course page."""
+    from xapi_plugin.aside import store_override, validate_overrides  # noqa: PLC0415
+
+    course_key = _course_key_or_404(course_key)
+    denied = _check_access(request, course_key)
+    if denied:
+        return denied
+    video_key = request.POST.get("video_key", "")
+    outline = platform.get_course_outline(course_key)
+    if outline is None or video_key not in {video.usage_key for video in outline.videos}:
+        return course_settings_page_with_errors(request, course_key, [f"{video_key!r} is not a video of this course."])
+    values, problems = validate_overrides(
+        {
+            "tracking_enabled": request.POST.get("tracking_enabled") == "on",
+            "video_end_percent": request.POST.get("video_end_percent", ""),
+            "video_end_seconds": request.POST.get("video_end_seconds", ""),
+        }
+    )
+    if problems:
+        return course_settings_page_with_errors(request, course_key, problems)
+    store_override(course_key, video_key, values)
+    return redirect(reverse("xapi_plugin:course_settings", args=[course_key]) + f"?video_saved={video_key}")
+
+
+def course_settings_page_with_errors(request: HttpRequest, course_key: str, errors: list[str]) -> HttpResponse:
+    """The course page again (GET view), with the per-video form's errors and a 400."""
+    request.method = "GET"
+    return course_settings_page(request, course_key, video_errors=errors, status=400)
 
 
 @require_POST

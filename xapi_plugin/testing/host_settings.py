@@ -60,6 +60,9 @@ BASE_INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Registers the default tracker from EVENT_TRACKING_BACKENDS, as in edx-platform.
     "eventtracking.django.apps.EventTrackingConfig",
+    # django-waffle: edx-completion's switch ``completion.enable_completion_tracking`` lives here.
+    # The LMS host gets edx-completion itself (app ``completion``) from its lms.djangoapp entry point.
+    "waffle",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -159,10 +162,10 @@ LOGGING = {
 
 # Plugin apps a stand-in host does not run although they are installed: learning-paths-plugin
 # (whose real models the tests and the demo use) requires openedx-completion-aggregator, which
-# requires event-routing-backends and edx-completion, and each is an lms.djangoapp plugin that
+# requires event-routing-backends (and edx-completion, which the stand-in runs), each an lms.djangoapp plugin that
 # the plugin framework would add with its settings hooks (ERB rewrites the tracking settings).
 # None of them is part of the platform the stand-in plays. (Entry-point names.)
-NOT_HOSTED_PLUGIN_APPS = frozenset({"completion_aggregator", "event_routing_backends", "completion"})
+NOT_HOSTED_PLUGIN_APPS = frozenset({"completion_aggregator", "event_routing_backends"})
 
 
 def drop_unhosted_plugin_apps(project_type: str, names=NOT_HOSTED_PLUGIN_APPS) -> None:

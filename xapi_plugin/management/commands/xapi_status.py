@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from xapi_plugin.core.metrics import read_counters
 from xapi_plugin.delivery import LRSClient, check_passed, check_summary, outbox_summary
+from xapi_plugin.intake import find_problems
 from xapi_plugin.models import LRSConnection
 from xapi_plugin.video import intake_summary
 
@@ -76,8 +77,10 @@ class Command(BaseCommand):
             "median_fold_latency_seconds": video.median_fold_latency,
             "p95_fold_latency_seconds": video.p95_fold_latency,
         }
+        problems = [{"id": p.id, "message": p.message, "hint": p.hint} for p in find_problems()]
         if options["json"]:
-            self.stdout.write(json.dumps({"connections": rows, "video_intake": intake, "counters": counters}, indent=2))
+            payload = {"connections": rows, "video_intake": intake, "counters": counters, "prerequisites": problems}
+            self.stdout.write(json.dumps(payload, indent=2))
             return
         if not rows:
             self.stdout.write("No LRS connections yet (Django admin > xAPI > LRS connections).")
@@ -107,3 +110,9 @@ class Command(BaseCommand):
             f"event-to-outbox latency (last {video.folded_recently} folded): median {latency}, p95 {p95}"
         )
         self.stdout.write("counters: " + " ".join(f"{name}={value}" for name, value in counters.items()))
+        # Platform prerequisites that are off: what they silence and how to fix them.
+        for problem in problems:
+            self.stdout.write(f"prerequisite off: {problem['message']}")
+            self.stdout.write(f"  fix: {problem['hint']}")
+        if not problems:
+            self.stdout.write("prerequisites: all on")

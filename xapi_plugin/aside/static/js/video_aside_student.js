@@ -18,9 +18,42 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
-  function findVideo(node) {
-    // The aside is rendered next to the video block: the nearest ancestor holding a <video>.
-    for (var current = node; current && current !== document; current = current.parentNode) {
+  function blockElement(config) {
+    // The video block's own element: the real player's ``.video`` carries ``data-block-id`` = usage key.
+    var key = config.dataset.videoKey;
+    var all = document.querySelectorAll(".video[data-block-id]");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute("data-block-id") === key) { return all[i]; }
+    }
+    return null;
+  }
+
+  function blockSources(element) {
+    try {
+      var metadata = JSON.parse(element.getAttribute("data-metadata") || "{}");
+      return (metadata.sources || []).map(function (src) { return new URL(src, document.baseURI).href; });
+    } catch (e) { return []; }
+  }
+
+  function findVideo(config) {
+    // The block's own <video>: inside its element, and playing one of its sources (a bumper plays
+    // another file in the same place first). Without a block element (an older player), the
+    // nearest ancestor of the aside holding a <video>.
+    var element = blockElement(config);
+    if (element) {
+      var sources = blockSources(element);
+      var videos = element.querySelectorAll("video");
+      for (var i = 0; i < videos.length; i++) {
+        var src = videos[i].currentSrc || videos[i].src ||
+          (videos[i].querySelector("source") || {}).src || "";
+        // The player adds a cache-busting timestamp to the source it plays (``?1796119061623``).
+        var played = src.replace(/[?&]\d{10,}$/, "");
+        var own = !sources.length || sources.indexOf(played) !== -1;
+        if (own) { return videos[i]; }
+      }
+      return null;
+    }
+    for (var current = config; current && current !== document; current = current.parentNode) {
       var video = current.querySelector && current.querySelector("video");
       if (video) { return video; }
     }
@@ -72,8 +105,10 @@
       send("load");
     }
 
-    if (video.readyState >= 1) { onLoaded(); }
-    video.addEventListener("loadedmetadata", onLoaded);
+    // Report the load as soon as the element is found (the player logs its own load_video once the
+    // media's metadata is in): the server leaves the player's events to the aside from the first
+    // accepted report on, so the earlier this one arrives, the fewer player events come first.
+    onLoaded();
     video.addEventListener("play", function () {
       onLoaded();
       // The event runs a moment after playback resumed: report where it resumed from.
@@ -114,10 +149,25 @@
     var config = root.classList && root.classList.contains("xapi-video-beacon")
       ? root : root.querySelector(".xapi-video-beacon");
     if (!config || config.dataset.xapiInitialized) { return; }
-    var video = findVideo(config);
-    if (!video) { return; }
     config.dataset.xapiInitialized = "1";
-    start(config, video);
+    var attached = null;
+    function attach() {
+      var video = findVideo(config);
+      if (video && video !== attached) {
+        attached = video;
+        config.dataset.xapiAttached = "1";
+        start(config, video);
+      }
+    }
+    attach();
+    // The player makes its <video> later (after a poster click, after a bumper, or never for an
+    // iframe player): watch the block's element for it. No element, no report: the player's own
+    // events stay in charge on the server.
+    var watched = blockElement(config) || config.parentNode;
+    if (watched && window.MutationObserver) {
+      new MutationObserver(attach).observe(watched, {childList: true, subtree: true, attributes: true,
+                                                     attributeFilter: ["src"]});
+    }
   }
 
   // The XBlock runtime calls this for the aside's fragment (initialize_js).
