@@ -53,7 +53,7 @@ def test_asides_off_or_video_disabled(all_on, disabled_blocks):
     else:
         standin_platform.configure_lms_asides(enabled=True, disabled_blocks=disabled_blocks)
     problems = find_problems()
-    assert [p.id for p in problems] == ["xapi_plugin.W002"]
+    assert [p.id for p in problems] == ["xapi_plugin.W006"]
     assert "XBlockAsidesConfig" in problems[0].message and "player's tracking events" in problems[0].message
     assert "Enabled ticked" in problems[0].hint
 

@@ -26,6 +26,7 @@ SCHEDULED_TASKS = {
     "xapi-delivery-sweep": "xapi_plugin.delivery.tasks.sweep",
     "xapi-purge-expired-data": "xapi_plugin.privacy.tasks.purge_expired_data",
     "xapi-close-idle-video-sessions": "xapi_plugin.video.tasks.close_idle_sessions",
+    "xapi-video-intake-fold": "xapi_plugin.video.tasks.fold_video_intake",
 }
 
 # Runs in the generated settings module's process: what the plugin made of the rendered settings.
@@ -122,11 +123,10 @@ def test_lms_settings_load_the_plugin_with_its_beat_schedule(default_root, tmp_p
         "xapi-delivery-sweep": 60.0,
         "xapi-purge-expired-data": 3600.0,
         "xapi-close-idle-video-sessions": 300.0,
+        "xapi-video-intake-fold": 60.0,
     }
     # Workers know the delivery and video tasks the schedule names.
-    assert {SCHEDULED_TASKS["xapi-delivery-sweep"], SCHEDULED_TASKS["xapi-close-idle-video-sessions"]} <= set(
-        seen["registered"]
-    )
+    assert set(SCHEDULED_TASKS.values()) - {SCHEDULED_TASKS["xapi-purge-expired-data"]} <= set(seen["registered"])
     assert "xapi_plugin.delivery.tasks.deliver_connection" in seen["registered"]
 
 

@@ -52,7 +52,7 @@ def find_problems(prerequisites: platform.Prerequisites | None = None) -> list[P
     if found.lms_asides is False:
         problems.append(
             Problem(
-                "xapi_plugin.W002",
+                "xapi_plugin.W006",
                 "live video reports need XBlock asides: XBlockAsidesConfig is off (or lists 'video' in "
                 "disabled_blocks), so the xAPI video aside never renders; video statements come only from the "
                 "player's tracking events.",
