@@ -71,9 +71,62 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class LocalLRS:
+class LRSProcess:
+    """What every LRS server a test starts shares: wait until it answers, stop it, read it back.
+
+    Subclasses set ``process`` and ``_workdir`` in ``start()``, then call :meth:`_wait_until_ready`.
+    """
+
+    name = "the LRS"
+    process: subprocess.Popen | None = None
+    _workdir: tempfile.TemporaryDirectory | None = None
+
+    def _wait_until_ready(self, url: str, timeout: float):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                if requests.get(url, timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer on port {self.port} within {timeout} s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+        if self._workdir:
+            self._workdir.cleanup()
+            self._workdir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def all_statements(self, page_size: int = 500) -> list[dict]:
+        """Every statement the LRS holds."""
+        return fetch_statements(self.endpoint, self.auth, page_size=page_size)
+
+    def statement_ids(self) -> list[str]:
+        """Ids of every stored statement, in the LRS's order (duplicates would show twice)."""
+        return [statement["id"] for statement in self.all_statements()]
+
+
+class LocalLRS(LRSProcess):
     """One statement service process; ``start()``, then ``endpoint``; ``stop()`` ends it (data gone)."""
 
+    name = "the local LRS"
     key = "local-key"
     secret = "local-secret"
 
@@ -111,42 +164,4 @@ class LocalLRS:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the local LRS exited at start: {self.process.stderr.read().decode()[-2000:]}")
-            try:
-                if requests.get(f"{self.endpoint}/about", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"the local LRS did not answer on port {self.port} within {timeout} s")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
-        if self._workdir:
-            self._workdir.cleanup()
-            self._workdir = None
-
-    def __enter__(self) -> "LocalLRS":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def all_statements(self, page_size: int = 500) -> list[dict]:
-        """Every statement the LRS holds."""
-        return fetch_statements(self.endpoint, self.auth, page_size=page_size)
-
-    def statement_ids(self) -> list[str]:
-        """Ids of every stored statement, in the LRS's order (duplicates would show twice)."""
-        return [statement["id"] for statement in self.all_statements()]
+        return self._wait_until_ready(f"{self.endpoint}/about", timeout)

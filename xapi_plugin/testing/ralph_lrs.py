@@ -23,12 +23,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
 
-from xapi_plugin.testing.local_lrs import XAPI_HEADERS, fetch_statements, free_port
+from xapi_plugin.testing.local_lrs import XAPI_HEADERS, LRSProcess, free_port
 
 RALPH_REQUIREMENTS = ["ralph-malph[cli,lrs]==5.1.0", "requests>=2.31"]  # the extras miss requests
 _SERVER = Path(__file__).with_name("serve_ralph.py")
@@ -57,9 +56,10 @@ def ensure_ralph_installed() -> Path:
     return python
 
 
-class RalphLRS:
+class RalphLRS(LRSProcess):
     """One Ralph server process; ``start()``, then ``endpoint`` and ``auth``; ``stop()`` ends it (data gone)."""
 
+    name = "Ralph"
     key = "ralph-user"
     secret = "ralph-secret"
 
@@ -126,45 +126,7 @@ class RalphLRS:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Ralph exited at start: {self.process.stderr.read().decode()[-2000:]}")
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/__heartbeat__", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"Ralph did not answer on port {self.port} within {timeout} s")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
-        if self._workdir:
-            self._workdir.cleanup()
-            self._workdir = None
-
-    def __enter__(self) -> "RalphLRS":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def all_statements(self, page_size: int = 500) -> list[dict]:
-        """Every statement Ralph holds."""
-        return fetch_statements(self.endpoint, self.auth, page_size=page_size)
-
-    def statement_ids(self) -> list[str]:
-        """Ids of every stored statement (duplicates would show twice)."""
-        return [statement["id"] for statement in self.all_statements()]
+        return self._wait_until_ready(f"http://127.0.0.1:{self.port}/__heartbeat__", timeout)
 
     def post(self, statements: list[dict]) -> requests.Response:
         """POST a batch as it is (for tests of Ralph's answers)."""
