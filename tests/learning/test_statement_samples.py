@@ -6,8 +6,6 @@ after a deliberate change: ``XAPI_WRITE_SAMPLES=1 .venv/bin/pytest tests/learnin
 (the block is appended at the end of the page the first time).
 """
 
-import json
-import os
 from pathlib import Path
 
 from django.test import TestCase
@@ -16,6 +14,7 @@ from tests.course import support
 from xapi_plugin.intake import XapiTrackingBackend
 from xapi_plugin.models import CourseSettings, LRSConnection
 from xapi_plugin.testing import standin_platform
+from xapi_plugin.testing.doc_samples import details_block, page_shows
 from xapi_plugin.testing.problem_block import answer_ids, problem_block, submit
 from xapi_plugin.testing.validation import assert_valid_xapi
 
@@ -72,24 +71,10 @@ class LearningSamplesTest(TestCase):
     def markdown(self) -> str:
         statements = self.produce()
         self.assertEqual([s["verb"]["display"]["en-US"] for s in statements], [verb for verb, _ in SAMPLES])
-        parts = [BEGIN, "## Problem and navigation statement samples"]
-        for (verb, source), statement in zip(SAMPLES, statements, strict=True):
+        for statement in statements:
             assert_valid_xapi(statement)
-            body = json.dumps(statement, indent=1, ensure_ascii=False)
-            parts.append(f"<details><summary>{verb} from {source}</summary>\n\n```json\n{body}\n```\n\n</details>")
-        parts.append(END)
-        return "\n\n".join(parts)
+        return details_block(BEGIN, END, "## Problem and navigation statement samples", SAMPLES, statements)
 
     def test_statements_page_shows_what_the_code_sends(self):
-        expected = self.markdown()
-        text = PAGE.read_text()
-        if os.environ.get("XAPI_WRITE_SAMPLES"):
-            if BEGIN in text:
-                start, end = text.index(BEGIN), text.index(END) + len(END)
-                text = text[:start] + expected + text[end:]
-            else:
-                text = text.rstrip("\n") + "\n\n" + expected + "\n"
-            PAGE.write_text(text)
-        self.assertIn(
-            expected, PAGE.read_text(), "docs/statements.md is stale: the module docstring says how to refresh"
-        )
+        stale = "docs/statements.md is stale: the module docstring says how to refresh"
+        self.assertTrue(page_shows(PAGE, BEGIN, END, self.markdown()), stale)

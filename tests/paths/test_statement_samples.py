@@ -5,8 +5,6 @@ To refresh them after a deliberate change:
 appended at the end of the page the first time).
 """
 
-import json
-import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +19,7 @@ from tests.paths import support
 from tests.paths.support import COURSE_A, COURSE_B, PATH_IRI
 from xapi_plugin.models import CourseSettings, LRSConnection
 from xapi_plugin.testing import standin_platform
+from xapi_plugin.testing.doc_samples import details_block, page_shows
 from xapi_plugin.testing.validation import assert_valid_xapi
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "statements.md"
@@ -73,23 +72,10 @@ class LearningPathSamplesTest(TestCase):
     def markdown(self) -> str:
         statements = self.produce()
         self.assertEqual([s["verb"]["display"]["en-US"] for s in statements], [verb for verb, _ in SAMPLES])
-        parts = [BEGIN, "### Learning path statements (learning-paths-plugin)"]
-        for (verb, source), statement in zip(SAMPLES, statements, strict=True):
+        for statement in statements:
             assert_valid_xapi(statement)
-            body = json.dumps(statement, indent=1, ensure_ascii=False)
-            parts.append(f"<details><summary>{verb} from {source}</summary>\n\n```json\n{body}\n```\n\n</details>")
-        parts.append(END)
-        return "\n\n".join(parts)
+        return details_block(BEGIN, END, "### Learning path statements (learning-paths-plugin)", SAMPLES, statements)
 
     def test_statements_page_shows_the_learning_path_samples(self):
-        expected = self.markdown()
-        text = PAGE.read_text()
-        if os.environ.get("XAPI_WRITE_SAMPLES"):
-            if BEGIN in text:
-                start, end = text.index(BEGIN), text.index(END) + len(END)
-                text = text[:start] + expected + text[end:]
-            else:
-                text = text.rstrip("\n") + "\n\n" + expected + "\n"
-            PAGE.write_text(text)
         stale = "docs/statements.md is stale: the module docstring says how to refresh"
-        self.assertIn(expected, PAGE.read_text(), stale)
+        self.assertTrue(page_shows(PAGE, BEGIN, END, self.markdown()), stale)

@@ -6,5 +6,6 @@ produces), ``events`` (openedx-events data and tracking events as the platform s
 ``fault_proxy`` (an HTTP proxy that fails on purpose), ``hostile_lrs`` (an LRS that echoes
 credentials, trickles or floods), ``validation`` (xAPI and Video Profile checks),
 ``host_settings``/``host_app`` (the stand-in LMS and Studio), ``track_views`` (the stand-in LMS's
-``/event``, as edx-platform's ``user_track``).
+``/event``, as edx-platform's ``user_track``), ``doc_samples`` (statement samples kept in docs/, checked
+by tests).
 """
