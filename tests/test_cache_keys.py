@@ -16,6 +16,7 @@ from django.core.cache.backends.base import memcache_key_warnings
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import override_settings
 
+from xapi_plugin import platform
 from xapi_plugin.aside import video_aside
 from xapi_plugin.core import metrics
 from xapi_plugin.delivery import tasks
@@ -54,6 +55,7 @@ def _built_keys(value: str) -> list[str]:
         course_settings._GENERATION_KEY,
         routing_targets._GENERATION_KEY,
         video_intake._QUEUED_KEY,
+        platform._duration_cache_key(value),
         f"xapi_aside:allowance:{2**63}",  # allow_report's key: the learner's integer id
         *(metrics._PREFIX + name for name in metrics.COUNTERS),
     ]
@@ -131,3 +133,11 @@ def test_visible_blocks_lookup_with_hostile_keys_uses_safe_keys(value):
     with override_settings(CACHES=STRICT):
         first = platform.get_visible_blocks(7, value, version="v1")
         assert platform.get_visible_blocks(7, value, version="v1") == first  # from the cache this time
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", HOSTILE)
+def test_video_duration_lookup_with_hostile_keys_uses_safe_keys(value):
+    with override_settings(CACHES=STRICT):
+        assert platform.get_video_duration(value) is None
+        assert platform.get_video_duration(value) is None  # from the cache this time

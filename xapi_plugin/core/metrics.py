@@ -18,6 +18,8 @@ IDLE_CLOSE_FAILED = "video_idle_close_failed"
 FOLD_FAILED = "video_fold_failed"
 ASIDE_REPORTS_THROTTLED = "video_aside_reports_throttled"
 ASIDE_REPORTS_UNCHANGED = "video_aside_reports_unchanged"
+#: Browser-reported video lengths ignored because the server knows the video's length and it differs.
+VIDEO_LENGTHS_IGNORED = "video_browser_lengths_ignored"
 COUNTERS = (
     SKIPPED_EVENTS,
     FAILED_EVENTS,
@@ -27,6 +29,7 @@ COUNTERS = (
     FOLD_FAILED,
     ASIDE_REPORTS_THROTTLED,
     ASIDE_REPORTS_UNCHANGED,
+    VIDEO_LENGTHS_IGNORED,
 )
 
 

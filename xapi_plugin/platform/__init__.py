@@ -2,7 +2,8 @@
 
 Import from here: the accessors (``get_user``, ``get_course_outline``, ``get_completed_blocks``,
 ``is_user_retired``, ``get_original_email``, ``user_can_edit_course``, ``get_other_course_settings``,
-``get_external_user_id``, ``get_user_id_for_external_id``, ``get_prerequisites``, ``get_visible_blocks``),
+``get_external_user_id``, ``get_user_id_for_external_id``, ``get_prerequisites``, ``get_visible_blocks``,
+``get_video_duration``; ``edxval_duration`` reads edx-val for a backend),
 the data classes (``PlatformUser``, ``CourseOutline``, ``OutlineSection``, ``OutlineVideo``,
 ``Prerequisites``), ``EXTERNAL_ID_TYPE``, the learning-paths accessors and the platform signals
 (``USER_RETIRE_LMS_CRITICAL``, ``USER_RETIRE_LMS_MISC``, ``COURSE_PUBLISHED``,
@@ -15,6 +16,7 @@ backend for a real LMS and Studio, ``signals.py`` resolves the signals.
 """
 
 import hashlib
+import logging
 import time
 from functools import lru_cache
 
@@ -31,7 +33,12 @@ from xapi_plugin.platform.contract import (
     PlatformUser,
     Prerequisites,
 )
-from xapi_plugin.platform.edx import EdxPlatformBackend, completion_tracking_enabled, settings_prerequisites
+from xapi_plugin.platform.edx import (
+    EdxPlatformBackend,
+    completion_tracking_enabled,
+    edxval_duration,
+    settings_prerequisites,
+)
 from xapi_plugin.platform.learning_paths import (
     LearningPathInfo,
     PathEnrollmentChange,
@@ -46,6 +53,8 @@ from xapi_plugin.platform.learning_paths import (
 from xapi_plugin.platform.learning_paths import enrollment_change as path_enrollment_change
 from xapi_plugin.platform.learning_paths import step_path_key as path_step_path_key
 from xapi_plugin.platform.signals import USER_RETIRE_LMS_CRITICAL, USER_RETIRE_LMS_MISC
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "BLOCK_COMPLETION_SAVED",
@@ -75,6 +84,7 @@ __all__ = [
     "Prerequisites",
     "clear_outline_cache",
     "completion_tracking_enabled",
+    "edxval_duration",
     "get_backend",
     "get_completed_blocks",
     "get_course_outline",
@@ -84,6 +94,7 @@ __all__ = [
     "get_prerequisites",
     "get_other_course_settings",
     "get_user",
+    "get_video_duration",
     "get_visible_blocks",
     "is_user_retired",
     "settings_prerequisites",
@@ -197,6 +208,44 @@ def get_visible_blocks(user_id: int, course_key, version: str = "") -> frozenset
     except Exception:  # noqa: BLE001
         pass
     return visible
+
+
+# A video's server-side length: one modulestore and edx-val read per video this often per site
+# (a re-encoded video's new length shows within it).
+VIDEO_DURATION_SECONDS = 600
+_DURATION_UNKNOWN = "none"
+
+
+def _duration_cache_key(video_key: str) -> str:
+    # Hashed: a usage key from an event can be any text, longer than memcached takes.
+    return "xapi_plugin:video-duration:" + hashlib.sha256(str(video_key).encode()).hexdigest()[:32]
+
+
+def get_video_duration(video_key) -> float | None:
+    """The video's length in seconds as the server knows it (edx-val), or None; cached per video.
+
+    A platform error counts as "unknown" (logged, not cached): the intake never raises, and the
+    learner's browser length is then pinned as before.
+    """
+    from django.core.cache import cache  # noqa: PLC0415
+
+    key = _duration_cache_key(video_key)
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - without a cache, ask the platform each time
+        cached = None
+    if cached is not None:
+        return None if cached == _DURATION_UNKNOWN else float(cached)
+    try:
+        duration = get_backend().get_video_duration(str(video_key))
+    except Exception:  # noqa: BLE001 - the fold must go on; the browser's length is pinned instead
+        _log.warning("xapi: could not read the server's length of video %s", video_key, exc_info=True)
+        return None
+    try:
+        cache.set(key, _DURATION_UNKNOWN if duration is None else float(duration), VIDEO_DURATION_SECONDS)
+    except Exception:  # noqa: BLE001
+        pass
+    return duration
 
 
 def get_original_email(user_id: int) -> str | None:

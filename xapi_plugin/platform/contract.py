@@ -57,6 +57,14 @@ Contract (every backend):
     is not deleted by the platform's retirement (the user row is kept, so its CASCADE never fires).
 ``get_user_id_for_external_id(external_id) -> int | None``
     The user whose ``xapi`` ExternalId this is (``xapi_actor_lookup``), or None.
+``get_video_duration(video_key) -> float | None``
+    The length in seconds the server knows for a video block: in edx-platform the block's
+    ``edx_video_id`` looked up in edx-val (``edxval.api.get_video_info(id)["duration"]``, the
+    value ``VideoBlock.get_html`` hands the player as ``metadata.duration``). None when the
+    server does not know it: no such video block, no ``edx_video_id`` (YouTube or plain HTML5
+    sources only), no edx-val row, or a duration of 0 (edx-val's value before encoding finishes).
+    The video intake trusts it over any length a learner's browser reports; callers cache it per
+    video (:func:`xapi_plugin.platform.get_video_duration`).
 ``get_other_course_settings(course_key) -> dict``
     The course's Advanced Settings "Other Course Settings" dict (empty when unset). It is
     visible to all course staff and exported with the course: never a place for secrets.
@@ -172,3 +180,5 @@ class PlatformBackend(Protocol):
     def get_original_email(self, user_id: int) -> str | None: ...
 
     def get_prerequisites(self) -> Prerequisites: ...
+
+    def get_video_duration(self, video_key: str) -> float | None: ...

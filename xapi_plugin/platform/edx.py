@@ -1,6 +1,7 @@
 """The adapter inside a real LMS or Studio: edx-platform's APIs, each imported lazily."""
 
 import logging
+import math
 import uuid
 
 from xapi_plugin.platform.contract import (
@@ -59,6 +60,32 @@ def completion_tracking_enabled() -> bool | None:
     except Exception:  # noqa: BLE001 - checks also run before migrations: unknown, not an error
         log.debug("xapi: could not read the completion tracking switch", exc_info=True)
         return None
+
+
+def edxval_duration(edx_video_id: str) -> float | None:
+    """The duration edx-val stores for a video id (seconds), or None when edx-val lacks it or says 0.
+
+    As ``VideoBlock.get_html`` reads it: ``edxval.api.get_video_info(id)["duration"]``, with
+    ``ValVideoNotFoundError`` / ``ValInternalError`` meaning "unknown". None without edx-val.
+    """
+    edx_video_id = (edx_video_id or "").strip()
+    if not edx_video_id:
+        return None
+    try:
+        from edxval import api as edxval_api  # noqa: PLC0415  (edx-val, installed with edx-platform)
+        from edxval.exceptions import ValError  # noqa: PLC0415
+    except ImportError:
+        return None
+    try:
+        duration = edxval_api.get_video_info(edx_video_id).get("duration")
+    except ValError:
+        return None
+    try:
+        duration = float(duration)
+    except (TypeError, ValueError):
+        return None
+    # edx-val creates rows with duration 0 until the encode pipeline reports the real length.
+    return duration if math.isfinite(duration) and duration > 0 else None
 
 
 class EdxPlatformBackend:
@@ -160,6 +187,25 @@ class EdxPlatformBackend:
         root = modulestore().make_course_usage_key(CourseKey.from_string(course_key))
         blocks = get_course_blocks(user, root)
         return frozenset(str(key) for key in blocks.topological_traversal())
+
+    def get_video_duration(self, video_key: str) -> float | None:
+        from opaque_keys import InvalidKeyError  # noqa: PLC0415
+        from opaque_keys.edx.keys import UsageKey  # noqa: PLC0415
+
+        try:
+            usage_key = UsageKey.from_string(video_key)
+        except InvalidKeyError:
+            return None
+        if usage_key.block_type != "video":
+            return None
+        from xmodule.modulestore.django import modulestore  # noqa: PLC0415  (edx-platform)
+        from xmodule.modulestore.exceptions import ItemNotFoundError  # noqa: PLC0415
+
+        try:
+            block = modulestore().get_item(usage_key, depth=0)
+        except ItemNotFoundError:
+            return None
+        return edxval_duration(getattr(block, "edx_video_id", None) or "")
 
     def is_user_retired(self, user_id: int) -> bool:
         from django.conf import settings  # noqa: PLC0415

@@ -3,7 +3,8 @@
 Users come from Django's user table and block completions from the real edx-completion app
 (``completion.BlockCompletion``, installed in the stand-in LMS); course outlines, course staff,
 "Other Course Settings" and retirement statuses come from in-memory registries that tests and
-the demo fill.
+the demo fill. Video lengths come from the real edx-val (``edxval.models.Video`` rows, installed in
+the stand-in) through each video block's ``edx_video_id`` (:func:`set_edx_video_id`).
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from xapi_plugin.platform import (
     PlatformUser,
     Prerequisites,
     completion_tracking_enabled,
+    edxval_duration,
     settings_prerequisites,
 )
 from xapi_plugin.statements import deterministic_uuid4_shaped
@@ -26,6 +28,8 @@ from xapi_plugin.statements import deterministic_uuid4_shaped
 _outlines: dict[str, CourseOutline] = {}
 _course_staff: dict[str, set[int]] = {}
 _other_course_settings: dict[str, dict] = {}
+# Video usage key -> the block's ``edx_video_id`` field (set in Studio when the video is uploaded).
+_edx_video_ids: dict[str, str] = {}
 # (user id, type name) -> UUID text, as edx-platform's ExternalId rows (unique per user and type).
 _external_ids: dict[tuple[int, str], str] = {}
 
@@ -234,6 +238,14 @@ def _hidden_from(user_id: int, course_key: str) -> set[str]:
     return hidden
 
 
+def set_edx_video_id(video_key: str, edx_video_id: str) -> None:
+    """Give a video block its ``edx_video_id`` field (what Studio's upload sets; empty for YouTube-only blocks).
+
+    Its length is then what edx-val's ``Video`` row of that id says, as in the LMS.
+    """
+    _edx_video_ids[video_key] = edx_video_id
+
+
 def add_course_staff(course_key: str, user_id: int) -> None:
     """Give a user Studio write access to a course."""
     _course_staff.setdefault(course_key, set()).add(user_id)
@@ -322,6 +334,7 @@ def reset() -> None:
     _course_staff.clear()
     _other_course_settings.clear()
     _external_ids.clear()
+    _edx_video_ids.clear()
     _retirements.clear()
     for registry in (_staff_only, _group_access, _learner_groups, _library_children, _library_selected):
         registry.clear()
@@ -391,6 +404,10 @@ class StandInPlatformBackend:
     def get_completed_blocks(self, user_id: int, course_key: str) -> set[str]:
         # edx-completion is installed in the stand-in: the same query as in the LMS.
         return EdxPlatformBackend().get_completed_blocks(user_id, course_key)
+
+    def get_video_duration(self, video_key: str) -> float | None:
+        # The block's edx_video_id from the registry (no modulestore here), then the real edx-val read.
+        return edxval_duration(_edx_video_ids.get(video_key, ""))
 
 
     def get_external_user_id(self, user_id: int, create: bool = True) -> str | None:

@@ -39,6 +39,7 @@ from xapi_plugin.video.viewing import (
     VideoIntent,
     VideoSettings,
     Viewing,
+    browser_length_ignored,
     cap_open_sessions,
     guard_observation,
     step,
@@ -137,9 +138,16 @@ def _apply_once(obs: Observation, registration: str, settings: VideoSettings) ->
         except IntegrityError as exc:
             raise ConcurrentUpdate("created by another writer") from exc
     viewing = to_viewing(row)
-    intents = step(viewing, obs, settings)
+    intents = step(viewing, _guarded(viewing, obs, platform.get_video_duration(obs.video_key)), settings)
     _save(row, viewing)
     return viewing, intents
+
+
+def _guarded(viewing: Viewing, obs: Observation, server_length: float | None) -> Observation:
+    """The observation with the length to believe (the server's wins); a browser length it overrides is counted."""
+    if browser_length_ignored(obs, server_length):
+        metrics.increment(metrics.VIDEO_LENGTHS_IGNORED)
+    return guard_observation(viewing, obs, server_length)
 
 
 def _with_retries[T](attempt: Callable[[], T]) -> T:
@@ -306,7 +314,14 @@ def _mark_folded(ids: list[int]) -> None:
     VideoIntake.objects.filter(pk__in=ids).update(folded_at=timezone.now(), claimed_until=None)
 
 
-def _fold_once(user_id: int, video_key: str, course_key: str, found, identity: LearnerIdentity | None):
+def _fold_once(
+    user_id: int,
+    video_key: str,
+    course_key: str,
+    found,
+    identity: LearnerIdentity | None,
+    server_length: float | None = None,
+):
     """One attempt, inside the caller's transaction: lock the state, fold its pending rows in event order."""
     from xapi_plugin.video.intake import FoldOutcome, observation_from_row  # noqa: PLC0415
 
@@ -333,7 +348,7 @@ def _fold_once(user_id: int, video_key: str, course_key: str, found, identity: L
     for _pk, source_id, event_at, body in pending:
         try:
             obs = observation_from_row(user_id, course_key, video_key, source_id, event_at, body)
-            obs = guard_observation(viewing, obs)
+            obs = _guarded(viewing, obs, server_length)
             intents += step(viewing, obs, settings)
             intents += cap_open_sessions(viewing, settings)
         except (ValueError, KeyError, TypeError) as exc:
@@ -381,7 +396,11 @@ def fold_observations(user_id: int, video_key: str):
                 identity = get_learner_identity(user_id, course_key, found[0])
             except LearnerRetired:
                 identity = None
-        outcome = _with_retries(lambda: _fold_once(user_id, video_key, course_key, found, identity))  # noqa: B023
+        # The server's length (edx-val), read once per fold outside the transaction: it wins over the browser's.
+        server_length = platform.get_video_duration(video_key) if identity is not None else None
+        outcome = _with_retries(
+            lambda: _fold_once(user_id, video_key, course_key, found, identity, server_length)  # noqa: B023
+        )
         observations += outcome.observations
         queued += outcome.queued
 

@@ -576,19 +576,33 @@ def close_idle_sessions(viewing: Viewing, settings: VideoSettings, now: datetime
     return stepper.intents
 
 
-def guard_observation(viewing: Viewing, obs: Observation) -> Observation:
-    """``obs`` with a length the state can believe: plausible, and the pinned one once known.
+def guard_observation(viewing: Viewing, obs: Observation, server_length: float | None = None) -> Observation:
+    """``obs`` with a length the state can believe: the server's when it knows one, else the pinned one.
 
-    The first plausible length a learner's player reports for a video is kept; a later one
-    further than :data:`LENGTH_TOLERANCE` from it (a second page claiming the video is 2 s long)
-    is dropped, so a browser cannot shrink the video to complete it.
+    ``server_length`` (the platform's, e.g. edx-val's duration) wins over anything the browser
+    says: every observation carries it, so the state's length is the server's from the first
+    one on. Without it, the first plausible length a learner's player reports for a video is
+    kept; a later one further than :data:`LENGTH_TOLERANCE` from it (a second page claiming the
+    video is 2 s long) is dropped, so a browser cannot shrink the video to complete it.
     """
+    if server_length is not None and MIN_LENGTH <= server_length <= MAX_LENGTH:
+        return obs if obs.duration == server_length else replace(obs, duration=server_length)
     duration = obs.duration
     if duration is not None and not MIN_LENGTH <= duration <= MAX_LENGTH:
         duration = None
     if duration is not None and viewing.length and abs(duration - viewing.length) > LENGTH_TOLERANCE:
         duration = None
     return obs if duration == obs.duration else replace(obs, duration=duration)
+
+
+def browser_length_ignored(obs: Observation, server_length: float | None) -> bool:
+    """True when the browser reported a length the server's (known) one overrides: off by more than the tolerance."""
+    return bool(
+        server_length is not None
+        and MIN_LENGTH <= server_length <= MAX_LENGTH
+        and obs.duration
+        and abs(obs.duration - server_length) > LENGTH_TOLERANCE
+    )
 
 
 def cap_open_sessions(viewing: Viewing, settings: VideoSettings) -> list[VideoIntent]:
