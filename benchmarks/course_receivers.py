@@ -40,7 +40,9 @@ def main(calls: int) -> None:
 
     call_command("migrate", verbosity=0)
     outbox._schedule_delivery = lambda connection_id: None  # no broker: delivery is not measured here
-    lrs = LRSConnection(name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="ops@example.com")
+    lrs = LRSConnection(
+        name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="ops@example.com", available_to_all=True
+    )
     lrs.key, lrs.secret = "k", "s"
     lrs.save()
     CourseSettings.objects.create(course_key=COURSE, enabled=True, connection=lrs)

@@ -201,7 +201,9 @@ def bench_receivers(learners: int) -> dict:
     from xapi_plugin.testing.events import user_data  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
-    connection = LRSConnection(name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com")
+    connection = LRSConnection(
+        name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
+    )
     connection.key, connection.secret = "k", "s"
     connection.save()
     CourseSettings.objects.create(course_key=COURSE_KEY, enabled=True, connection=connection)

@@ -75,7 +75,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     outbox._schedule_delivery = lambda connection_id: None
-    connection = LRSConnection(name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="a@b.co")
+    connection = LRSConnection(
+        name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="a@b.co", available_to_all=True
+    )
     connection.key, connection.secret = "k", "s"
     connection.save()
     CourseSettings.objects.create(course_key=COURSE, enabled=True, connection=connection)

@@ -114,7 +114,9 @@ def main(total: int) -> None:
     call_command("migrate", verbosity=0)
     cache.clear()
     outbox._schedule_delivery = lambda connection_id: None  # delivery is not measured here
-    connection = LRSConnection(name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="ops@example.com")
+    connection = LRSConnection(
+        name="bench", endpoint="http://127.0.0.1:9/xAPI", contact_email="ops@example.com", available_to_all=True
+    )
     connection.key, connection.secret = "k", "s"
     connection.save()
     CourseSettings.objects.create(course_key=COURSE, enabled=True, connection=connection, beacon_interval="one_percent")

@@ -32,3 +32,22 @@ def test_other_learners_still_use_the_player_events(video_course, learner):
     ScriptedPlayer(learner.id).run(SCRIPT)
     assert {"initialized", "played", "paused"} <= set(verbs(outbox_statements()))
     assert metrics.read_counters()[metrics.DEFERRED_TO_ASIDE] == 0
+
+
+@pytest.mark.django_db
+def test_worker_mode_stores_player_events_and_the_fold_leaves_them_to_the_aside(video_course, learner, settings):
+    """The request path asks no cache about the aside: the fold does, once per learner and video."""
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+    from xapi_plugin.video import fold_pending  # noqa: PLC0415
+
+    settings.XAPI_VIDEO_INTAKE = "worker"
+    video_course()
+    note_aside_reporting(learner.id, VIDEO_KEY)
+    ScriptedPlayer(learner.id).run(SCRIPT)
+    assert VideoIntake.objects.filter(folded_at__isnull=True).count() == len(SCRIPT)
+    assert metrics.read_counters()[metrics.DEFERRED_TO_ASIDE] == 0, "nothing decided on the request path"
+    report = fold_pending()
+    assert report["folded"] == len(SCRIPT) and report["failed"] == 0
+    assert outbox_statements() == []
+    assert metrics.read_counters()[metrics.DEFERRED_TO_ASIDE] == len(SCRIPT)
+    assert not VideoIntake.objects.filter(folded_at__isnull=True).exists(), "deferred rows are not folded again"

@@ -32,7 +32,7 @@ from xblock.fields import Boolean, Integer, Scope
 from xapi_plugin.aside import beacon_guard
 from xapi_plugin.aside.handlers import strict_json_handler
 from xapi_plugin.core import metrics
-from xapi_plugin.video import note_aside_reporting
+from xapi_plugin.video import ASIDE_SOURCE_PREFIX, note_aside_reporting
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +343,7 @@ def feed_viewing_state(user_id: int, course_key: str, video_key: str, page_key: 
         # The server's clock, the one the guard reads (completion needs enough of it).
         timestamp=datetime.fromtimestamp(time.time(), UTC),
         page_key=f"aside-{page_key}",
-        source_id=f"aside-{source[:32]}",
+        source_id=f"{ASIDE_SOURCE_PREFIX}{source[:32]}",
         position=report.time_to if report.kind == "seek" else report.position,
         time_from=report.time_from,
         time_to=report.time_to,

@@ -13,6 +13,7 @@ and ``required_grade``, fractions, created with the path), ``LearningPathEnrollm
 its own: enrolments are followed through ``post_save`` (``signals.LEARNING_PATH_ENROLLMENT_SAVED``).
 """
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -95,9 +96,37 @@ def get_learning_path(path_key) -> LearningPathInfo | None:
     return _info(path) if path is not None else None
 
 
+#: Seconds a process trusts its set of courses that are steps of some path. A step saved or deleted
+#: in this process is seen at once; one saved in another (Studio, admin) within this time.
+STEP_COURSES_TTL = 5.0
+_step_courses: list = [float("-inf"), frozenset()]  # [valid until (monotonic), course keys]
+
+
+def _forget_step_courses(sender=None, **kwargs) -> None:
+    _step_courses[0] = float("-inf")
+
+
+def _courses_in_paths() -> frozenset[str]:
+    """Every course that is a step of some path, re-read at most every ``STEP_COURSES_TTL`` seconds.
+
+    Course receivers ask on every grade change and most courses are in no path: one query per
+    process every few seconds instead of one (or two) per signal.
+    """
+    now = time.monotonic()
+    if now >= _step_courses[0]:
+        from django.db.models.signals import post_delete, post_save  # noqa: PLC0415
+
+        step = _model("LearningPathStep")
+        post_save.connect(_forget_step_courses, sender=step, dispatch_uid="xapi-path-step-saved")
+        post_delete.connect(_forget_step_courses, sender=step, dispatch_uid="xapi-path-step-deleted")
+        keys = frozenset(str(key) for key in step.objects.values_list("course_key", flat=True).distinct())
+        _step_courses[:] = [now + STEP_COURSES_TTL, keys]
+    return _step_courses[1]
+
+
 def learner_paths_with_course(user_id: int, course_key) -> list[LearningPathInfo]:
     """The paths the learner is actively enrolled in that hold this course (empty without the app)."""
-    if not learning_paths_installed():
+    if not learning_paths_installed() or str(course_key) not in _courses_in_paths():
         return []
     paths = (
         _model("LearningPath")
@@ -118,7 +147,7 @@ def is_course_in_any_path(course_key) -> bool:
     """True when some learning path has this course as a step."""
     if not learning_paths_installed():
         return False
-    return _model("LearningPathStep").objects.filter(course_key=str(course_key)).exists()
+    return str(course_key) in _courses_in_paths()
 
 
 def is_learner_enrolled_in_path(user_id: int, path_key) -> bool:

@@ -11,6 +11,7 @@ its arithmetic, ``state.py`` the locked database row around it, ``overrides.py``
 Public API: ``Observation``, ``ObservationOutcome``, ``VideoSettings``, ``record_player_observation``,
 ``apply_player_observation``, ``fold_observations``, ``fold_pending``, ``intake_summary``, ``IntakeSummary``,
 ``handle_video_event``, ``close_idle_sessions``, ``note_aside_reporting``, ``aside_is_reporting``,
+``ASIDE_SOURCE_PREFIX``,
 ``resolve_video_settings``, ``get_video_override``, ``invalidate_video_override``.
 """
 
@@ -29,6 +30,7 @@ _EXPORTS = {
     "close_idle_sessions": "tasks",
     "handle_video_event": "ingest",
     "note_aside_reporting": "live_playback",
+    "ASIDE_SOURCE_PREFIX": "live_playback",
     "aside_is_reporting": "live_playback",
     "resolve_video_settings": "overrides",
     "get_video_override": "overrides",

@@ -9,13 +9,12 @@ import hashlib
 import math
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
-from xapi_plugin.core import metrics
 from xapi_plugin.intake import MalformedEvent, TrackingEvent
-from xapi_plugin.video.live_playback import aside_is_reporting
 from xapi_plugin.video.state import ObservationOutcome, record_player_observation
 from xapi_plugin.video.viewing import Observation
 
@@ -90,6 +89,12 @@ def video_usage_key(course_key: str, video_id) -> str:
     video_id = video_id.strip()
     if ":" in video_id:
         return video_id
+    return _usage_key_of_block(course_key, video_id)
+
+
+@lru_cache(maxsize=4096)
+def _usage_key_of_block(course_key: str, video_id: str) -> str:
+    # Parsing the course key is most of an event's reading cost; a course's videos repeat all day.
     try:
         return str(CourseKey.from_string(course_key).make_usage_key("video", video_id))
     except (InvalidKeyError, ValueError) as exc:
@@ -159,13 +164,12 @@ def observation_from_event(event: TrackingEvent) -> Observation | None:
 
 
 def handle_video_event(event: TrackingEvent) -> ObservationOutcome | None:
-    """Route target of every video tracking event; raises MalformedEvent on unreadable input."""
+    """Route target of every video tracking event; raises MalformedEvent on unreadable input.
+
+    Whether the video aside speaks for this viewing instead is decided when the observation is
+    folded (``xapi_plugin.video.state``), once per learner-and-video, not here on every event.
+    """
     observation = observation_from_event(event)
     if observation is None:
-        return None
-    if aside_is_reporting(observation.user_id, observation.video_key):
-        # The video aside reports this viewing live (xapi_plugin.video.live_playback); the player's
-        # events would describe it a second time, as another page.
-        metrics.increment(metrics.DEFERRED_TO_ASIDE)
         return None
     return record_player_observation(observation)

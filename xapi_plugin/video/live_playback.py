@@ -5,11 +5,16 @@ and by the aside's script. Both feed the same viewing state, but as different pa
 paused and seeked statements would be doubled. The aside notes each accepted report here; the
 tracking-event path can ask :func:`aside_is_reporting` and leave that learner's video to the aside
 (the aside's ``load`` report arrives as the video loads, before the learner can press play).
+The question is asked when a learner-and-video's observations are folded (once per fold, in the
+worker), not on the request path of every player event.
 """
 
 import hashlib
 
 from django.core.cache import cache
+
+#: How the aside's observations' ``source_id`` begins (the player's are event fingerprints, hex).
+ASIDE_SOURCE_PREFIX = "aside-"
 
 #: The note lasts as long as a viewing session without events (``xapi_plugin.video.viewing.INACTIVITY``).
 NOTE_TTL = 30 * 60

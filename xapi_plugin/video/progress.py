@@ -39,15 +39,27 @@ def clamp_time(value: float, length: float | None) -> float:
 
 def merge_segments(segments: Iterable[Sequence[float]], length: float | None = None) -> list[Segment]:
     """The union of segments as sorted, disjoint pairs (clipped to the length when it is known)."""
+    # clamp_time written out inline: this runs over every segment on every pause of a fold.
     pairs = []
-    for start, end in segments:
-        start, end = clamp_time(start, length), clamp_time(end, length)
-        if start <= EDGE_SNAP:
-            start = 0.0
-        if length and end >= length - EDGE_SNAP:
-            end = clamp_time(length, length)
-        if end > start:
-            pairs.append((start, end))
+    top = float(length) if length else None
+    if top is None:
+        for start, end in segments:
+            start, end = round(max(0.0, float(start)) + 0.0, 3), round(max(0.0, float(end)) + 0.0, 3)
+            if start <= EDGE_SNAP:
+                start = 0.0
+            if end > start:
+                pairs.append((start, end))
+    else:
+        snapped_end, edge = round(top + 0.0, 3), length - EDGE_SNAP
+        for start, end in segments:
+            start = round(min(max(0.0, float(start)), top) + 0.0, 3)
+            end = round(min(max(0.0, float(end)), top) + 0.0, 3)
+            if start <= EDGE_SNAP:
+                start = 0.0
+            if end >= edge:
+                end = snapped_end
+            if end > start:
+                pairs.append((start, end))
     pairs.sort()
     merged: list[Segment] = []
     for start, end in pairs:

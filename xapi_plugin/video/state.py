@@ -31,6 +31,7 @@ from xapi_plugin.routing import course_receives, queue_statements, routing_setti
 from xapi_plugin.statements import block_activity_id, course_activity, language_tag
 from xapi_plugin.statements.video import VideoTarget, build_video_statement
 from xapi_plugin.studio import CourseXapiSettings, get_course_settings
+from xapi_plugin.video.live_playback import ASIDE_SOURCE_PREFIX, aside_is_reporting
 from xapi_plugin.video.overrides import resolve_video_settings
 from xapi_plugin.video.viewing import (
     INACTIVITY,
@@ -342,6 +343,15 @@ def _fold_once(
     )
     if not pending:
         return FoldOutcome(0, 0)
+    folded_ids = [pk for pk, *_ in pending]
+    if any(not source_id.startswith(ASIDE_SOURCE_PREFIX) for _, source_id, _, _ in pending) and aside_is_reporting(
+        user_id, video_key
+    ):
+        # The video aside reports this viewing live; the player's events would describe it a
+        # second time, as another page. Asked once per fold, not on every player event's request.
+        kept = [entry for entry in pending if entry[1].startswith(ASIDE_SOURCE_PREFIX)]
+        metrics.increment(metrics.DEFERRED_TO_ASIDE, len(pending) - len(kept))
+        pending = kept
     viewing = to_viewing(row)
     intents: list[VideoIntent] = []
     video_name = None
@@ -367,8 +377,8 @@ def _fold_once(
         identity=identity,
         registration=identity.registration,
     )
-    _mark_folded([pk for pk, *_ in pending])
-    return FoldOutcome(len(pending), outcome.queued)
+    _mark_folded(folded_ids)
+    return FoldOutcome(len(folded_ids), outcome.queued)
 
 
 def fold_observations(user_id: int, video_key: str):

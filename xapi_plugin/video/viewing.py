@@ -175,15 +175,42 @@ class Viewing:
     last_beacon_at: float | None = None
     completed_at: datetime | None = None
     wall_time: float = 0.0  # seconds of server time spent playing (the clock a browser cannot speed up)
+    # The union of ``segments`` as last computed, and of which list, length and segment count:
+    # a fold steps through hundreds of observations and the closed segments rarely change.
+    _union: tuple | None = field(default=None, compare=False, repr=False)
 
-    def all_segments(self) -> list:
-        """Closed segments, then the segments still playing on open pages, in the order they began."""
+    def open_segments(self) -> list:
+        """The segments still playing on open pages, in the order they began."""
         playing = sorted(
             (session.opened_at or session.started, session.playing_from, session.position)
             for session in self.sessions.values()
             if session.playing_from is not None and session.position > session.playing_from
         )
-        return [list(pair) for pair in self.segments] + [[start, end] for _, start, end in playing]
+        return [[start, end] for _, start, end in playing]
+
+    def all_segments(self) -> list:
+        """Closed segments, then the segments still playing on open pages, in the order they began."""
+        return [list(pair) for pair in self.segments] + self.open_segments()
+
+    def covered(self) -> list:
+        """``progress.merge_segments(self.all_segments(), self.length)``, reusing the closed segments' union.
+
+        The union of the closed segments' union and the open ones is the same set (clamping and
+        snapping are idempotent), so only the closed part is remembered, while the list is the
+        same object with as many entries (segments are only ever appended or the list replaced).
+        """
+        union = self._union
+        if union is None or union[0] is not self.segments or union[1] != len(self.segments) or union[2] != self.length:
+            union = (self.segments, len(self.segments), self.length, p.merge_segments(self.segments, self.length))
+            self._union = union
+        opened = self.open_segments()
+        return p.merge_segments([*union[3], *opened], self.length) if opened else list(union[3])
+
+    def covered_progress(self) -> float:
+        """``progress.compute_progress(self.all_segments(), self.length)``, from :meth:`covered`."""
+        if not self.length or self.length <= 0:
+            return 0.0
+        return min(1.0, max(0.0, p.covered_seconds(self.covered()) / self.length))
 
     def threshold(self, settings: VideoSettings) -> float | None:
         return p.completion_threshold(self.length, settings.end_percent, settings.end_seconds)
@@ -316,7 +343,7 @@ class _Step:
                 self.fold_segments()
             session.playing_from = None
             session.opened_at = None
-        viewing.progress = p.compute_progress(viewing.all_segments(), viewing.length)
+        viewing.progress = viewing.covered_progress()
 
     def stretch(self, session: PageSession, start: float, end: float, start_at: datetime, end_at: datetime) -> None:
         """Playback went from ``start`` to ``end``: beacons, completion and the playback counter."""
@@ -324,7 +351,7 @@ class _Step:
         played_before = viewing.played_time
         wall_before = viewing.wall_time
         if viewing.length:
-            before = p.merge_segments(self.segments_until(session, start), viewing.length)
+            before = self.covered_until(session, start)
             beacons = p.plan_beacons(
                 self.settings.beacon_interval,
                 covered=before,
@@ -343,7 +370,7 @@ class _Step:
                 when = _interpolate(start, end, start_at, end_at, position)
                 session.position = position
                 viewing.played_time = p.round_time(played_before + (position - start))
-                viewing.progress = p.compute_progress(viewing.all_segments(), viewing.length)
+                viewing.progress = viewing.covered_progress()
                 if beacon is None:
                     if wall_before + max(0.0, (when - start_at).total_seconds()) >= self.wall_time_needed():
                         self.complete(session, when, position)
@@ -357,12 +384,12 @@ class _Step:
         threshold = self.viewing.threshold(self.settings) or 0.0
         return threshold * (self.viewing.length or 0.0) / MAX_PLAYBACK_RATE - WALL_TIME_SLACK
 
-    def segments_until(self, session: PageSession, position: float) -> list:
-        """Everything watched, with this page's open segment running up to ``position``."""
+    def covered_until(self, session: PageSession, position: float) -> list:
+        """The union of everything watched, with this page's open segment running up to ``position``."""
         saved = session.position
         session.position = position
         try:
-            return self.viewing.all_segments()
+            return self.viewing.covered()
         finally:
             session.position = saved
 
@@ -405,7 +432,7 @@ class _Step:
         if play_at <= stop_at and play_pos < stop_pos:
             self.viewing.segments.append([play_pos, stop_pos])
             self.viewing.played_time = p.round_time(self.viewing.played_time + stop_pos - play_pos)
-            self.viewing.progress = p.compute_progress(self.viewing.all_segments(), self.viewing.length)
+            self.viewing.progress = self.viewing.covered_progress()
             return True
         return False
 
