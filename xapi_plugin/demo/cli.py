@@ -241,15 +241,18 @@ def _outbox_counts(connection_row) -> Counter:
 
 def _wait_for_delivery(connection_row, timeout: float) -> Counter:
     from xapi_plugin.core.constants import OutboxState  # noqa: PLC0415
+    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
 
     deadline = time.monotonic() + timeout
     while True:
+        # Video observations still waiting for the worker's fold become statements later: wait for them too.
+        unfolded = VideoIntake.objects.filter(folded_at__isnull=True).count()
         counts = _outbox_counts(connection_row)
         total = sum(counts.values())
         settled = counts[OutboxState.DELIVERED] + counts[OutboxState.REJECTED]
         sys.stdout.write(f"\rdelivery {_bar(settled, total)} {settled}/{total}")
         sys.stdout.flush()
-        if settled == total or time.monotonic() > deadline:
+        if (settled == total and not unfolded) or time.monotonic() > deadline:
             sys.stdout.write("\n")
             return counts
         time.sleep(0.25)
