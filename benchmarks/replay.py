@@ -42,6 +42,7 @@ def write_log(path: Path, size_mb: int) -> int:
     written = lines = 0
     positions = {}
     filler = "x" * 600  # real lines carry user agents, referers, course metadata...
+    # Most lines of a real log are events the plugin does not route (here: bookmarks listed).
     with gzip.open(path, "wt", compresslevel=1) as log:
         while written < target:
             at = START + timedelta(seconds=lines * 0.01)
@@ -57,7 +58,7 @@ def write_log(path: Path, size_mb: int) -> int:
             elif lines % 100_003 == 0:
                 record = None
             else:
-                record = {"event_type": "edx.ui.lms.outline.selected", "event": {"widget": filler},
+                record = {"event_type": "edx.bookmark.listed", "event": {"widget": filler},
                           "time": at.isoformat(), "context": {"user_id": 1, "course_id": COURSE}}  # fmt: skip
             line = "{broken\n" if record is None else json.dumps(record) + "\n"
             log.write(line)
