@@ -59,6 +59,19 @@ class CourseXapiSettings:
         return self.active and self.send_navigation_statements
 
 
+# What course staff choose, by the same name on the ``CourseSettings`` row and on :class:`CourseXapiSettings`.
+CHOSEN_FIELDS = (
+    "actor_mode",
+    "video_end_percent",
+    "video_end_seconds",
+    "beacon_interval",
+    "send_course_statements",
+    "send_video_statements",
+    "send_problem_statements",
+    "send_navigation_statements",
+)
+
+
 def _generation() -> int:
     # A generation number lets one write drop every cached course (connection changes).
     generation = cache.get(_GENERATION_KEY)
@@ -87,14 +100,7 @@ def _load(course_key: str) -> CourseXapiSettings | None:
         connection_id=connection.pk if connection else None,
         connection_name=connection.name if connection else "",
         connection_enabled=bool(connection and connection.enabled),
-        actor_mode=row.actor_mode,
-        video_end_percent=row.video_end_percent,
-        video_end_seconds=row.video_end_seconds,
-        beacon_interval=row.beacon_interval,
-        send_course_statements=row.send_course_statements,
-        send_video_statements=row.send_video_statements,
-        send_problem_statements=row.send_problem_statements,
-        send_navigation_statements=row.send_navigation_statements,
+        **{name: getattr(row, name) for name in CHOSEN_FIELDS},
     )
 
 

@@ -34,7 +34,7 @@ from xapi_plugin.core.constants import (
 from xapi_plugin.routing import destinations, routing_settings
 from xapi_plugin.studio import advanced_settings as studio_settings
 from xapi_plugin.studio import team_connections as team
-from xapi_plugin.studio.course_settings import get_course_settings
+from xapi_plugin.studio.course_settings import CHOSEN_FIELDS, get_course_settings
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +117,7 @@ def _initial_values(course_key: str) -> dict:
         initial.update(
             enabled=current.enabled,
             lrs=current.connection_name or "",
-            actor_mode=current.actor_mode,
-            video_end_percent=current.video_end_percent,
-            video_end_seconds=current.video_end_seconds,
-            beacon_interval=current.beacon_interval,
-            send_course_statements=current.send_course_statements,
-            send_video_statements=current.send_video_statements,
-            send_problem_statements=current.send_problem_statements,
-            send_navigation_statements=current.send_navigation_statements,
+            **{name: getattr(current, name) for name in CHOSEN_FIELDS},
         )
     return initial
 
