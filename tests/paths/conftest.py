@@ -1,20 +1,4 @@
-"""Fixtures of the learning path tests: a real LRS handed to the unittest-style test classes."""
+"""Fixtures of the learning path tests: the course tests' own (a real LRS for unittest classes,
+a fresh identity cache per test), shared rather than copied."""
 
-import pytest
-
-
-@pytest.fixture
-def lrs_for_class(request, local_lrs):
-    """Expose the session's real LRS to ``unittest`` classes as ``self.lrs``."""
-    request.cls.lrs = local_lrs
-    return local_lrs
-
-
-@pytest.fixture(autouse=True)
-def _forget_cached_identities():
-    """Each test's database starts empty (same user ids, other emails): so must the identity cache."""
-    from xapi_plugin.privacy.identity import forget_learner  # noqa: PLC0415
-
-    forget_learner()
-    yield
-    forget_learner()
+from tests.course.conftest import _forget_cached_identities, lrs_for_class  # noqa: F401
