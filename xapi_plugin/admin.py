@@ -69,9 +69,10 @@ class LRSConnectionForm(forms.ModelForm):
                 self.add_error("secret", "OAuth 2 client credentials need the client secret.")
             if not cleaned.get("token_url"):
                 self.add_error("token_url", "OAuth 2 client credentials need the token URL the token is fetched from.")
-        if cleaned.get("coverage") == ConnectionCoverage.ORGANISATIONS and not (
-            cleaned.get("scope_organisations") or ""
-        ).strip():
+        if (
+            cleaned.get("coverage") == ConnectionCoverage.ORGANISATIONS
+            and not (cleaned.get("scope_organisations") or "").strip()
+        ):
             self.add_error(
                 "scope_organisations",
                 "An organisation-wide connection needs its organisations: list them here, one per line.",
@@ -347,7 +348,6 @@ class OutboxStatementAdmin(admin.ModelAdmin):
         skipped = queryset.count() - count
         note = f"; {skipped} pending or delivered rows left alone" if skipped else ""
         self.message_user(request, f"{count} statements queued for delivery again{note}.", messages.SUCCESS)
-
 
 
 @admin.register(LearningPathConnection)

@@ -71,9 +71,7 @@ class LRSConnection(models.Model):
         help_text="Organisations whose courses may choose it (and, for organisation-wide connections, "
         "whose courses all send to it), one per line, e.g. edX.",
     )
-    scope_courses = models.TextField(
-        blank=True, default="", help_text="Course keys that may choose it, one per line."
-    )
+    scope_courses = models.TextField(blank=True, default="", help_text="Course keys that may choose it, one per line.")
     coverage = models.CharField(
         max_length=16,
         choices=ConnectionCoverage.CHOICES,
@@ -523,4 +521,45 @@ class VideoIntake(models.Model):
         indexes = [
             models.Index(fields=["user_id", "video_key", "folded_at"], name="xapi_intake_key_pending"),
             models.Index(fields=["folded_at", "received_at"], name="xapi_intake_pending"),
+        ]
+
+
+class EventIntake(models.Model):
+    """
+    One course signal or tracking event (enrolment, grade, passing, certificate, block completion,
+    problem, navigation) as the learner's request received it, until a worker reports it
+    (``xapi_plugin.intake.event_intake``): the request path's only write for these events.
+
+    ``kind`` names the report that reads ``payload`` (``intake.event_intake.REPORTERS``). Rows of
+    one learner and course are reported in event order. ``source_id`` (the signal's metadata id,
+    or the tracking event's fingerprint) is unique, so an event carried twice is stored once.
+    A report that fails is retried (``attempts``, backing off) and, after the last attempt, kept
+    with ``outcome = "failed"`` and the error's type. Folded rows are kept for
+    ``XAPI_INTAKE_RETENTION``, then purged.
+
+    .. pii: A learner's activity in a course (enrolment, grades, answers, pages), keyed by user id;
+       enrolment, passing and certificate rows may hold the learner's email (email actor mode).
+    .. pii_types: email_address, other
+    .. pii_retirement: local_api
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=32, help_text="Which report reads the payload.")
+    user_id = models.IntegerField()
+    course_key = models.CharField(max_length=255)
+    source_id = models.CharField(max_length=64, unique=True)
+    event_at = models.DateTimeField(help_text="When the event happened (the platform's clock).")
+    received_at = models.DateTimeField(help_text="When the request stored it.")
+    payload = models.TextField(help_text="What the report needs of the event, as JSON.")
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="A worker's lease on this row.")
+    folded_at = models.DateTimeField(null=True, blank=True, help_text="Empty: not reported yet.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Failed reports of this row so far.")
+    outcome = models.CharField(max_length=16, blank=True, help_text="reported, skipped or failed.")
+    error = models.CharField(max_length=120, blank=True, help_text="The last failure's type (never its text).")
+
+    class Meta:
+        verbose_name = "event intake row"
+        indexes = [
+            models.Index(fields=["user_id", "course_key", "folded_at"], name="xapi_evintake_key_pending"),
+            models.Index(fields=["folded_at", "received_at"], name="xapi_evintake_pending"),
         ]

@@ -19,7 +19,8 @@ from tests.course import support
 from tests.course.support import COURSE_KEY, make_user, outbox, verbs
 from xapi_plugin.core import metrics
 from xapi_plugin.core.constants import ActorMode
-from xapi_plugin.models import CourseSettings, LearnerCourseState, LRSConnection
+from xapi_plugin.intake import fold_pending_events
+from xapi_plugin.models import CourseSettings, EventIntake, LearnerCourseState, LRSConnection
 from xapi_plugin.privacy.identity import registration_for
 from xapi_plugin.statements import vocabulary as v
 from xapi_plugin.statements.ids import statement_id
@@ -413,15 +414,23 @@ class SkippedAndFailedTest(CourseStatementsTestCase):
         self.assertIn("malformed", output[0])
         self.assertRegex(output[0], r"[0-9a-f]{8}-[0-9a-f]{4}-")  # the metadata id
 
-    def test_unexpected_failure_is_logged_and_counted_not_raised(self):
+    def test_unexpected_failure_is_logged_kept_and_retried_not_raised(self):
         # A real misconfiguration: no LMS root URL, so no IRI can be built.
         with override_settings(XAPI_LMS_ROOT_URL=None, LMS_ROOT_URL=None):
             output, counted = self.send_logged(
-                signals.COURSE_ENROLLMENT_CREATED, "ERROR", enrollment=support.enrollment(self.user)
+                signals.COURSE_ENROLLMENT_CREATED, "WARNING", enrollment=support.enrollment(self.user)
             )
         self.assertEqual(outbox(), [])
-        self.assertEqual(counted[metrics.FAILED_EVENTS], 1)
+        self.assertEqual(counted[metrics.INTAKE_RETRIED], 1)
+        self.assertEqual(counted[metrics.FAILED_EVENTS], 0)
         self.assertIn("failed on org.openedx.learning.course.enrollment.created.v1", output[0])
+        self.assertIn("retried later", output[0])
         self.assertNotIn("learner@example.com", "\n".join(output))
-        # The failure rolled back our savepoint only: the state says nothing was reported.
+        # The failure rolled back the report only: the state says nothing was reported, the event waits.
         self.assertIsNone(LearnerCourseState.objects.filter(user_id=self.user.id).values_list("enrolled").first())
+        (row,) = EventIntake.objects.all()
+        self.assertEqual((row.folded_at, row.attempts, row.error), (None, 1, "RuntimeError"))
+        # Once the operator fixes the setting, the next run reports it: nothing was lost.
+        EventIntake.objects.update(claimed_until=None)
+        self.assertEqual(fold_pending_events()["folded"], 1)
+        self.assertEqual(verbs(outbox()), [v.VERB_REGISTERED])

@@ -46,6 +46,10 @@ def beat_schedule() -> dict:
             "task": "xapi_plugin.video.tasks.fold_video_intake",
             "schedule": float(getattr(settings, "XAPI_SWEEP_INTERVAL", 60)),
         },
+        "xapi-event-intake-fold": {
+            "task": "xapi_plugin.intake.tasks.fold_event_intake",
+            "schedule": float(getattr(settings, "XAPI_SWEEP_INTERVAL", 60)),
+        },
     }
 
 

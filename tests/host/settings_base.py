@@ -15,6 +15,7 @@ ROOT_URLCONF = "tests.host.urls"
 # Unit tests read the outbox right after sending an event: fold in the request. The real-worker
 # tests (tests/video/test_intake_workers.py) switch to "worker", the plugin's default.
 XAPI_VIDEO_INTAKE = "inline"
+XAPI_EVENT_INTAKE = "inline"
 # Settings edx-val and xblocks-contrib's VideoBlock read, with lms/envs/common.py's values.
 TRANSCRIPT_LANG_CACHE_TIMEOUT = 60 * 60 * 24
 FEATURES = {}

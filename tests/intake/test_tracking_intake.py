@@ -64,9 +64,12 @@ class NormaliseEventTest(SimpleTestCase):
         self.assertEqual(a.fingerprint, normalise_event(fixture("play_video")).fingerprint)
 
 
+_RECORDING_HANDLER = "tests.intake.test_tracking_intake._ROUTED"
+
+
 @pytest.fixture
 def routed(monkeypatch):
-    """Route play_video to a recording handler (unit test of the router only)."""
+    """Route play_video to a recording handler called in the request (unit test of the router only)."""
     seen = []
 
     def handler(event):
@@ -76,7 +79,8 @@ def routed(monkeypatch):
             raise MalformedEvent("bad data")
         seen.append(event)
 
-    monkeypatch.setitem(tracking.TRACKING_ROUTES, "play_video", "tests.intake.test_tracking_intake._ROUTED")
+    monkeypatch.setitem(tracking.TRACKING_ROUTES, "play_video", _RECORDING_HANDLER)
+    monkeypatch.setattr(tracking, "REQUEST_PATH_HANDLERS", frozenset({_RECORDING_HANDLER}))
     monkeypatch.setattr("tests.intake.test_tracking_intake._ROUTED", handler, raising=False)
     tracking._handler.cache_clear()
     yield seen
@@ -86,12 +90,18 @@ def routed(monkeypatch):
 _ROUTED = None
 
 
-def test_backend_and_signal_paths_yield_an_event_once(routed):
+@pytest.mark.django_db
+def test_backend_and_signal_paths_yield_an_event_once(routed, monkeypatch):
+    """A handler run from the event intake: the copy the other path carries is stored once, handled once."""
+    from xapi_plugin.models import EventIntake  # noqa: PLC0415
+
+    monkeypatch.setattr(tracking, "REQUEST_PATH_HANDLERS", frozenset())
     raw = fixture("play_video")
     XapiTrackingBackend().send(raw)
     send_tracking_event_emitted(raw)
     assert len(routed) == 1
     assert metrics.read_counters()[metrics.DUPLICATE_EVENTS] == 1
+    assert list(EventIntake.objects.values_list("kind", "outcome")) == [("tracking", "reported")]
 
 
 def test_signal_path_alone_delivers(routed):

@@ -27,6 +27,7 @@ SCHEDULED_TASKS = {
     "xapi-purge-expired-data": "xapi_plugin.privacy.tasks.purge_expired_data",
     "xapi-close-idle-video-sessions": "xapi_plugin.video.tasks.close_idle_sessions",
     "xapi-video-intake-fold": "xapi_plugin.video.tasks.fold_video_intake",
+    "xapi-event-intake-fold": "xapi_plugin.intake.tasks.fold_event_intake",
 }
 
 # Runs in the generated settings module's process: what the plugin made of the rendered settings.

@@ -148,6 +148,9 @@ SETTING_DEFAULTS = {
     # Video intake: "worker" (the request stores the observation, a Celery worker folds it into the
     # viewing state and writes the statements) or "inline" (the request folds it at once).
     "XAPI_VIDEO_INTAKE": "worker",
+    # Course signals and the other tracking families (completion, problems, navigation): "worker"
+    # (the request stores the event, a Celery worker reports it) or "inline" (reported in the request).
+    "XAPI_EVENT_INTAKE": "worker",
     # Folded intake rows are kept this long (fold latency in xapi_status), then purged.
     "XAPI_INTAKE_RETENTION": 24 * 3600,  # seconds
     # Course settings cache lifetime (entries are also dropped on every change).

@@ -16,6 +16,8 @@ DUPLICATE_EVENTS = "events_duplicate"
 DEFERRED_TO_ASIDE = "video_events_deferred_to_aside"
 IDLE_CLOSE_FAILED = "video_idle_close_failed"
 FOLD_FAILED = "video_fold_failed"
+#: Event intake reports that raised and wait to be tried again (``intake.event_intake``).
+INTAKE_RETRIED = "event_reports_retried"
 ASIDE_REPORTS_THROTTLED = "video_aside_reports_throttled"
 ASIDE_REPORTS_UNCHANGED = "video_aside_reports_unchanged"
 #: Browser-reported video lengths ignored because the server knows the video's length and it differs.
@@ -27,6 +29,7 @@ COUNTERS = (
     DEFERRED_TO_ASIDE,
     IDLE_CLOSE_FAILED,
     FOLD_FAILED,
+    INTAKE_RETRIED,
     ASIDE_REPORTS_THROTTLED,
     ASIDE_REPORTS_UNCHANGED,
     VIDEO_LENGTHS_IGNORED,

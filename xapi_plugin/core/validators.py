@@ -51,6 +51,4 @@ def validate_learning_path_key(value: str) -> None:
     """A Learning Paths key: ``path-v1:org+number+run+group``."""
     body = value.removeprefix("path-v1:") if isinstance(value, str) else ""
     if body == value or body.count("+") != 3 or not all(body.split("+")):
-        raise ValidationError(
-            "Enter a learning path key such as path-v1:OpenedX+DemoX+2026+G1 (org+number+run+group)."
-        )
+        raise ValidationError("Enter a learning path key such as path-v1:OpenedX+DemoX+2026+G1 (org+number+run+group).")

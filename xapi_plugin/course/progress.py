@@ -14,6 +14,9 @@ Three paths report a completion, and in a real LMS two of them fire for the same
   the adapter's ``BLOCK_COMPLETION_SAVED``: Django's ``post_save`` where the app is installed,
   so the receiver ignores every other model and nothing imports the app).
 
+Both only store the completion in the event intake (``xapi_plugin.intake``) in the learner's
+request; the progress is computed and reported by a worker (:func:`report_progress`).
+
 The event only says *that* something changed; what is complete is read from the platform
 (``platform.get_completed_blocks``), so every path computes the same numbers. A statement is
 sent only when a percentage differs from the last one reported (``LearnerCourseState``), so the
@@ -23,16 +26,17 @@ fixed by the milestone (learner, course, section), never by the event.
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from xapi_plugin import platform
 from xapi_plugin.core import metrics
 from xapi_plugin.course.signals import COURSE_PROGRESS_CHANGED
 from xapi_plugin.course.state import course_basis, enqueue, locked_state, statement_target
-from xapi_plugin.intake import MalformedEvent, TrackingEvent
+from xapi_plugin.intake import MalformedEvent, StoredEvent, TrackingEvent, store_event
 from xapi_plugin.platform import CourseOutline, OutlineSection
-from xapi_plugin.privacy import LearnerRetired
 from xapi_plugin.statements import course as course_statements
 from xapi_plugin.statements import deterministic_uuid, statement_id
 from xapi_plugin.statements.vocabulary import VERB_COMPLETED, VERB_PROGRESSED
@@ -245,7 +249,8 @@ def block_completion_saved(sender, instance=None, raw=False, **kwargs) -> None:
 
     Connected without a sender (``platform.BLOCK_COMPLETION_SAVED``), so the plugin loads whether
     or not edx-completion is installed; for other models it costs one attribute lookup per save.
-    Never raises (it runs inside the platform's own transaction: our writes sit in a savepoint).
+    Stores the completion in the event intake (one INSERT in the platform's own transaction);
+    :func:`report_stored_completion` reports it in the worker. Never raises.
     """
     meta = getattr(sender, "_meta", None)
     if raw or meta is None or meta.label != BLOCK_COMPLETION_LABEL:
@@ -256,18 +261,31 @@ def block_completion_saved(sender, instance=None, raw=False, **kwargs) -> None:
         modified = instance.modified
         timestamp = modified.isoformat() if hasattr(modified, "isoformat") else str(modified)
         event_id = deterministic_uuid(BLOCK_COMPLETION_LABEL, instance.user_id, block_key, timestamp)
-        report_progress(
-            CompletionSource(
-                name=BLOCK_COMPLETION_LABEL,
-                user_id=int(instance.user_id),
-                course_key=str(instance.context_key),
-                block_key=block_key,
-                timestamp=timestamp,
-                event_id=event_id,
-            )
+        store_event(
+            "completion",
+            source_id=event_id,
+            user_id=int(instance.user_id),
+            course_key=str(instance.context_key),
+            event_at=modified if isinstance(modified, datetime) else timezone.now(),
+            payload={"block_key": block_key, "timestamp": timestamp},
         )
-    except LearnerRetired:
+    except MalformedEvent as exc:
         metrics.increment(metrics.SKIPPED_EVENTS)
+        log.warning("xapi: skipped %s save %s: %s", BLOCK_COMPLETION_LABEL, event_id or "(unreadable)", exc)
     except Exception:  # noqa: BLE001 - never break the learner's request
         metrics.increment(metrics.FAILED_EVENTS)
         log.exception("xapi: failed on %s save %s", BLOCK_COMPLETION_LABEL, event_id or "(unreadable)")
+
+
+def report_stored_completion(stored: StoredEvent) -> None:
+    """Event intake report of a ``BlockCompletion`` save: progressed/completed for what changed."""
+    report_progress(
+        CompletionSource(
+            name=BLOCK_COMPLETION_LABEL,
+            user_id=stored.user_id,
+            course_key=stored.course_key,
+            block_key=stored.payload["block_key"],
+            timestamp=stored.payload["timestamp"],
+            event_id=stored.source_id,
+        )
+    )

@@ -147,9 +147,8 @@ def notify_failure(connection_id: int) -> bool:
     connection = LRSConnection.objects.get(pk=connection_id)
     if connection.status not in ConnectionStatus.ERRORS or connection.alerted_status == connection.status:
         return False
-    if (
-        connection.status != ConnectionStatus.AUTH_ERROR
-        and connection.consecutive_failures < int(get_setting("XAPI_ALERT_AFTER_FAILURES"))
+    if connection.status != ConnectionStatus.AUTH_ERROR and connection.consecutive_failures < int(
+        get_setting("XAPI_ALERT_AFTER_FAILURES")
     ):
         return False  # transient so far: the next attempt (the probe) decides
     if (

@@ -70,7 +70,7 @@ def _insert_sql(alias: str, vendor: str, rows: int) -> str:
         unique = ", ".join(quote(meta.get_field(name).column) for name in _UNIQUE)
         return f"{insert} ON CONFLICT ({unique}) DO NOTHING"
     suffix = database.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    return f"{database.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {insert[len('INSERT INTO '):]}{suffix}"
+    return f"{database.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {insert[len('INSERT INTO ') :]}{suffix}"
 
 
 # The unique constraint a duplicate hits (models.OutboxStatement: xapi_outbox_connection_statement).

@@ -46,6 +46,7 @@ CELERY_BEAT_SCHEDULE = {
     "xapi-delivery-sweep": {"task": "xapi_plugin.delivery.tasks.sweep", "schedule": 5.0},
     "xapi-close-idle-video-sessions": {"task": "xapi_plugin.video.tasks.close_idle_sessions", "schedule": 60.0},
     "xapi-video-intake-fold": {"task": "xapi_plugin.video.tasks.fold_video_intake", "schedule": 5.0},
+    "xapi-event-intake-fold": {"task": "xapi_plugin.intake.tasks.fold_event_intake", "schedule": 5.0},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Short backoff so that a demo against a flaky LRS finishes in minutes, not hours.

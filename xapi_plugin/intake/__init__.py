@@ -4,11 +4,18 @@ Three doors: the eventtracking backend (``XapiTrackingBackend``, for ``EVENT_TRA
 openedx-events' ``TRACKING_EVENT_EMITTED`` (``tracking_event_emitted_receiver``), and the
 receivers of openedx-events learning signals and platform signals (``receivers.py``, named by
 ``apps.py``'s ``signals_config``). Tracking events become a :class:`TrackingEvent` and go to the
-handler ``TRACKING_ROUTES`` names (course progress, video). ``replay_files`` feeds old tracking
-logs through the same path (``xapi_replay``).
+handler ``TRACKING_ROUTES`` names (course progress, problems, navigation, video).
+
+The learner's request only stores what it received: video observations go to the video intake
+(``xapi_plugin.video``), course signals and the other tracking families to the event intake
+(``event_intake.py``: ``store_event``, one INSERT), which a Celery worker
+(``tasks.fold_event_intake``) reports in event order per learner and course. ``leases.py`` holds
+what both intakes' workers share (row leases, one queued fold at a time). ``replay_files`` feeds
+old tracking logs straight to the handlers (``xapi_replay``).
 
 Public API: ``TrackingEvent``, ``event_fingerprint`` (never raises), ``MalformedEvent``,
-``normalise_event``, ``ingest_tracking_event``,
+``normalise_event``, ``ingest_tracking_event``, the event intake (``store_event``,
+``StoredEvent``, ``fold_pending_events``, ``event_intake_summary``, ``event_intake_mode``),
 ``XapiTrackingBackend``, ``tracking_event_emitted_receiver``, ``ReplayFilter``, ``ReplayReport``,
 ``parse_time``, ``replay_files``, and the platform prerequisites check (``find_problems``,
 ``register_checks``: ``prerequisites.py``).
@@ -24,6 +31,10 @@ _EXPORTS = {
     "ingest_tracking_event": "tracking",
     "XapiTrackingBackend": "tracking",
     "tracking_event_emitted_receiver": "tracking",
+    "store_event": "event_intake",
+    "StoredEvent": "event_intake",
+    "fold_pending_events": "event_intake",
+    "event_intake_summary": "event_intake",
     "ReplayFilter": "replay",
     "ReplayReport": "replay",
     "parse_time": "replay",

@@ -1,21 +1,24 @@
 """Tracking events in: the eventtracking backend and the ``TRACKING_EVENT_EMITTED`` receiver.
 
-Both paths normalise an event to :class:`TrackingEvent`, drop it if the other path already took
-it, and hand it to the handler registered for its name in ``TRACKING_ROUTES``. Nothing here ever
-raises into the platform: a malformed event is logged with its fingerprint, counted and skipped.
+Both paths normalise an event to :class:`TrackingEvent`. Video events go to the video intake at
+once (its handler stores one observation). Every other routed event is stored as it is in the
+event intake (``xapi_plugin.intake.event_intake``: one INSERT, its unique fingerprint dropping
+the copy the other path carries) and its handler in ``TRACKING_ROUTES`` runs later, in a worker
+(:func:`report_stored_tracking_event`). Nothing here ever raises into the platform: a malformed
+event is logged with its fingerprint, counted and skipped.
 """
 
 import hashlib
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache as memoize
 
-from django.core.cache import cache
 from django.utils.module_loading import import_string
 
 from xapi_plugin.core import metrics
@@ -24,12 +27,14 @@ from xapi_plugin.privacy import LearnerRetired
 log = logging.getLogger(__name__)
 
 _VIDEO_HANDLER = "xapi_plugin.video.ingest.handle_video_event"
+_COMPLETION_HANDLER = "xapi_plugin.course.progress.handle_block_completion_event"
+COMPLETION_EVENT = "edx.completion.block_completion.changed"
 _PROBLEM_HANDLER = "xapi_plugin.learning.problems.handle_problem_event"
 _NAVIGATION_HANDLER = "xapi_plugin.learning.navigation.handle_navigation_event"
 
 # Event name -> dotted path of ``handler(event: TrackingEvent) -> None``.
 TRACKING_ROUTES: dict[str, str] = {
-    "edx.completion.block_completion.changed": "xapi_plugin.course.progress.handle_block_completion_event",
+    COMPLETION_EVENT: _COMPLETION_HANDLER,
     # Server events of the capa ProblemBlock (xapi_plugin.learning.problems).
     **dict.fromkeys(("problem_check", "showanswer", "edx.problem.hint.demandhint_displayed"), _PROBLEM_HANDLER),
     # LMS navigation (xapi_plugin.learning.navigation).
@@ -73,16 +78,23 @@ TRACKING_ROUTES: dict[str, str] = {
     },
 }
 
-# Handlers that drop a repeated event themselves, more cheaply than a cache round trip per event:
-# the video intake's unique ``source_id`` (the event's fingerprint) stores an event once.
-SELF_DEDUPING_HANDLERS = frozenset({_VIDEO_HANDLER})
+# Handlers called in the request: the video handler stores one observation in the video intake
+# (whose unique ``source_id``, the event's fingerprint, stores an event once). The others run
+# in the worker, from the event intake.
+REQUEST_PATH_HANDLERS = frozenset({_VIDEO_HANDLER})
+# Handlers whose course may not want the event at all: in worker mode the request asks (at most
+# every few seconds per course and process) and stores nothing for a course that sends none.
+COURSE_FILTERS: dict[str, str] = {
+    _PROBLEM_HANDLER: "xapi_plugin.learning.problems.course_sends_problems",
+    _NAVIGATION_HANDLER: "xapi_plugin.learning.navigation.course_sends_navigation",
+}
+#: Seconds a web process remembers whether a course wants problem or navigation events.
+FILTER_MEMO_SECONDS = 2.0
+# What handlers read of an event's context; the rest (agent, IP address, host...) is not stored.
+STORED_CONTEXT = ("user_id", "course_id", "module", "event_source", "page")
 # Names the browser logs too, with data in another shape (``problem_check``: a URL-encoded string
 # of the raw inputs); only the server's event is ours, so the browser's is dropped unparsed.
 SERVER_ONLY_EVENTS = frozenset({"problem_check"})
-
-_DEDUPE_PREFIX = "xapi_plugin:seen-event:"
-_DEDUPE_TTL = 3600
-
 
 _MAX_USER_ID = 2**31 - 1  # the platform's user ids are database integers
 
@@ -250,14 +262,6 @@ def _handler(path: str):
     return import_string(path)
 
 
-def first_sighting(event: TrackingEvent) -> bool:
-    """True the first time an event is seen within an hour (both intake paths may carry it)."""
-    try:
-        return cache.add(_DEDUPE_PREFIX + event.fingerprint, 1, _DEDUPE_TTL)
-    except Exception:  # noqa: BLE001 - without a cache, deterministic ids still dedupe statements
-        return True
-
-
 def route_event(event: TrackingEvent) -> None:
     """Call the handler registered for the event's name (raises what the handler raises)."""
     _handler(TRACKING_ROUTES[event.name])(event)
@@ -312,17 +316,123 @@ def ingest_tracking_event(raw: dict) -> None:
 
 
 def _ingest(event: TrackingEvent) -> None:
-    if TRACKING_ROUTES[event.name] not in SELF_DEDUPING_HANDLERS and not first_sighting(event):
-        metrics.increment(metrics.DUPLICATE_EVENTS)
+    handler = TRACKING_ROUTES[event.name]
+    if handler in REQUEST_PATH_HANDLERS:
+        run_handler(event)
         return
+    try:
+        _store(event, handler)
+    except MalformedEvent as exc:
+        _skipped(event, exc)
+
+
+def _skipped(event: TrackingEvent, exc: MalformedEvent) -> None:
+    metrics.increment(metrics.SKIPPED_EVENTS)
+    fingerprint = event.fingerprint
+    log_bad_event_once(
+        logging.WARNING, fingerprint, "xapi: skipped tracking event %s %s: %s", event.name, fingerprint, exc
+    )
+
+
+def _stored_learner(event: TrackingEvent) -> int | None:
+    """The learner whose rows the event joins (a completion's learner is its data's ``user_id``)."""
+    if event.name == COMPLETION_EVENT:
+        value = event.data.get("user_id", event.context.get("user_id"))
+        if isinstance(value, bool) or value is None:
+            raise MalformedEvent("no user_id")
+        try:
+            value = int(value)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise MalformedEvent("user_id is not a number") from exc
+        if not 0 < value <= _MAX_USER_ID:
+            raise MalformedEvent("user_id is not a user id")
+        return value
+    return event.user_id
+
+
+_filter_memo: dict[tuple[str, str], tuple[float, bool]] = {}
+_FILTER_MEMO_MAX = 4096
+
+
+def _course_wants(handler: str, course_key: str | None) -> bool:
+    """Whether the event's course may want it (worker mode only; the worker asks again)."""
+    from xapi_plugin.intake.event_intake import WORKER, intake_mode  # noqa: PLC0415
+
+    path = COURSE_FILTERS.get(handler)
+    if path is None or course_key is None or intake_mode() != WORKER:
+        return True
+    now = time.monotonic()
+    found = _filter_memo.get((path, course_key))
+    if found is not None and found[0] > now:
+        return found[1]
+    wanted = bool(_handler(path)(course_key))
+    if len(_filter_memo) >= _FILTER_MEMO_MAX:
+        _filter_memo.clear()
+    _filter_memo[path, course_key] = (now + FILTER_MEMO_SECONDS, wanted)
+    return wanted
+
+
+def forget_course_filters() -> None:
+    """Drop what this process remembers of courses' wishes (tests)."""
+    _filter_memo.clear()
+
+
+def _store(event: TrackingEvent, handler: str) -> None:
+    """The request path of a non-video event: one row in the event intake, reported by a worker."""
+    from xapi_plugin.intake.event_intake import store_event  # noqa: PLC0415
+
+    user_id = _stored_learner(event)
+    if user_id is None:
+        return  # an anonymous visitor: nobody to report
+    course_key = event.course_key
+    if not _course_wants(handler, course_key):
+        return
+    store_event(
+        "tracking",
+        source_id=event.fingerprint,
+        user_id=user_id,
+        course_key=course_key or "",
+        event_at=_event_time(event.timestamp),
+        payload={
+            "name": event.name,
+            "timestamp": event.timestamp,
+            "data": event.data,
+            "context": {key: event.context[key] for key in STORED_CONTEXT if key in event.context},
+        },
+    )
+
+
+def _event_time(timestamp: str) -> datetime:
+    """The event's time for ordering; an unreadable one is malformed."""
+    try:
+        value = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise MalformedEvent("timestamp is not ISO 8601") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def report_stored_tracking_event(stored) -> None:
+    """Event intake report of a stored tracking event: its route's handler, in the worker.
+
+    Raises what the handler raises: the fold skips MalformedEvent and retries the rest.
+    """
+    payload = stored.payload
+    route_event(
+        TrackingEvent(
+            name=payload["name"],
+            timestamp=payload["timestamp"],
+            data=payload.get("data") or {},
+            context=payload.get("context") or {},
+        )
+    )
+
+
+def run_handler(event: TrackingEvent) -> None:
+    """Call the event's handler in the request, logging and counting what it raises (never re-raises)."""
     try:
         route_event(event)
     except MalformedEvent as exc:
-        metrics.increment(metrics.SKIPPED_EVENTS)
-        fingerprint = event.fingerprint
-        log_bad_event_once(
-            logging.WARNING, fingerprint, "xapi: skipped tracking event %s %s: %s", event.name, fingerprint, exc
-        )
+        _skipped(event, exc)
     except LearnerRetired:
         metrics.increment(metrics.SKIPPED_EVENTS)
         log.info("xapi: skipped tracking event %s %s: the learner is retired", event.name, event.fingerprint)

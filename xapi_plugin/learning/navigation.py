@@ -109,6 +109,12 @@ def _link(event: TrackingEvent) -> navigation_statements.LinkFollowed:
     )
 
 
+def course_sends_navigation(course_key: str) -> bool:
+    """Whether the course sends navigation statements (the intake stores no navigation event otherwise)."""
+    settings = get_course_settings(course_key)
+    return settings is not None and settings.sends_navigation_statements
+
+
 def handle_navigation_event(event: TrackingEvent) -> int:
     """Tracking-route handler of the navigation events; returns how many statements were queued."""
     user_id = event.user_id

@@ -134,6 +134,12 @@ def _learner_and_course(event: TrackingEvent, usage_key: UsageKey) -> tuple[int,
     return user_id, str(course_key)
 
 
+def course_sends_problems(course_key: str) -> bool:
+    """Whether the course sends problem statements (the intake stores no problem event otherwise)."""
+    settings = get_course_settings(course_key)
+    return settings is not None and settings.sends_problem_statements
+
+
 def _target(course_key: str, event: TrackingEvent):
     settings = get_course_settings(course_key)
     if settings is None or not settings.sends_problem_statements:

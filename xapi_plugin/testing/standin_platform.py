@@ -409,7 +409,6 @@ class StandInPlatformBackend:
         # The block's edx_video_id from the registry (no modulestore here), then the real edx-val read.
         return edxval_duration(_edx_video_ids.get(video_key, ""))
 
-
     def get_external_user_id(self, user_id: int, create: bool = True) -> str | None:
         key = (int(user_id), EXTERNAL_ID_TYPE)
         if key not in _external_ids:
