@@ -433,4 +433,4 @@ class SkippedAndFailedTest(CourseStatementsTestCase):
         # Once the operator fixes the setting, the next run reports it: nothing was lost.
         EventIntake.objects.update(claimed_until=None)
         self.assertEqual(fold_pending_events()["folded"], 1)
-        self.assertEqual(verbs(outbox()), [v.VERB_REGISTERED])
+        self.assertEqual(verbs(outbox()), ["registered"])
