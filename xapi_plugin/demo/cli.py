@@ -171,10 +171,20 @@ def _check_lrs(endpoint: str, auth: tuple[str, str]) -> list[tuple[str, bool, st
     return LRSClient(connection).check()
 
 
+def publish_demo_courses() -> tuple:
+    """The demo's two courses in the stand-in platform (the same in every process); their outlines."""
+    from xapi_plugin.testing import standin_platform  # noqa: PLC0415
+
+    first = standin_platform.make_course(
+        COURSE_KEY, display_name="xAPI for Open edX — a demo course", sections=3, units=3, blocks_per_unit=2
+    )
+    second = standin_platform.make_course(SECOND_COURSE_KEY, display_name="xAPI, part two", sections=1, units=2)
+    return first, second
+
+
 def _set_up_course(endpoint: str, auth: tuple[str, str]):
     from xapi_plugin.demo.simulation import DemoVideo  # noqa: PLC0415
     from xapi_plugin.models import CourseSettings, LRSConnection  # noqa: PLC0415
-    from xapi_plugin.testing import standin_platform  # noqa: PLC0415
 
     connection_row = LRSConnection(
         name="Demo LRS", endpoint=endpoint, contact_email="ops@demo.example", available_to_all=True
@@ -187,9 +197,7 @@ def _set_up_course(endpoint: str, auth: tuple[str, str]):
     )
     settings_row.full_clean()
     settings_row.save()
-    outline = standin_platform.make_course(
-        COURSE_KEY, display_name="xAPI for Open edX — a demo course", sections=3, units=3, blocks_per_unit=2
-    )
+    outline, _ = publish_demo_courses()
     key_body = COURSE_KEY.split(":", 1)[1]
     videos = [DemoVideo(f"block-v1:{key_body}+type@video+block@intro{n}", 120.0 + 60 * n) for n in range(2)]
     return connection_row, outline, videos
@@ -200,14 +208,13 @@ def _set_up_path(connection_row):
     from xapi_plugin import platform  # noqa: PLC0415
     from xapi_plugin.demo.simulation import DemoPath  # noqa: PLC0415
     from xapi_plugin.models import CourseSettings  # noqa: PLC0415
-    from xapi_plugin.testing import standin_platform  # noqa: PLC0415
 
     if not platform.learning_paths_installed():
         return None
     from learning_paths.models import LearningPath, LearningPathStep  # noqa: PLC0415
 
     CourseSettings.objects.create(course_key=SECOND_COURSE_KEY, enabled=True, connection=connection_row)
-    second = standin_platform.make_course(SECOND_COURSE_KEY, display_name="xAPI, part two", sections=1, units=2)
+    _, second = publish_demo_courses()
     path = LearningPath.objects.create(key=PATH_KEY, display_name="xAPI for Open edX — the learning path")
     criteria = path.grading_criteria
     criteria.required_completion, criteria.required_grade = 1.0, 0.75
@@ -241,12 +248,13 @@ def _outbox_counts(connection_row) -> Counter:
 
 def _wait_for_delivery(connection_row, timeout: float) -> Counter:
     from xapi_plugin.core.constants import OutboxState  # noqa: PLC0415
-    from xapi_plugin.models import VideoIntake  # noqa: PLC0415
+    from xapi_plugin.models import EventIntake, VideoIntake  # noqa: PLC0415
 
     deadline = time.monotonic() + timeout
     while True:
-        # Video observations still waiting for the worker's fold become statements later: wait for them too.
+        # Observations and events still waiting for the worker's fold become statements later: wait for them too.
         unfolded = VideoIntake.objects.filter(folded_at__isnull=True).count()
+        unfolded += EventIntake.objects.filter(folded_at__isnull=True).count()
         counts = _outbox_counts(connection_row)
         total = sum(counts.values())
         settled = counts[OutboxState.DELIVERED] + counts[OutboxState.REJECTED]
