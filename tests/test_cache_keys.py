@@ -20,7 +20,7 @@ from xapi_plugin import platform
 from xapi_plugin.aside import video_aside
 from xapi_plugin.core import metrics
 from xapi_plugin.delivery import tasks
-from xapi_plugin.intake import tracking
+from xapi_plugin.intake import event_intake
 from xapi_plugin.routing import targets as routing_targets
 from xapi_plugin.studio import course_settings
 from xapi_plugin.video import intake as video_intake
@@ -43,14 +43,13 @@ def _full_key(key: str) -> str:
 
 def _built_keys(value: str) -> list[str]:
     page_key, budget_key = video_aside._guard_keys(7, value, "a" * 64)
-    fingerprint = tracking.TrackingEvent(name=value, timestamp="t", data={"x": value}).fingerprint
     return [
         course_settings._cache_key(value),
         overrides._cache_key(value),
         live_playback._key(7, value),
         page_key,
         budget_key,
-        tracking._DEDUPE_PREFIX + fingerprint,
+        event_intake.FOLD_QUEUE.flag_key,
         tasks._QUEUED_KEY.format(2**63),
         course_settings._GENERATION_KEY,
         routing_targets._GENERATION_KEY,
@@ -100,7 +99,7 @@ KNOWN_CALL_KEYS = {
     "video/intake.py": {"_QUEUED_KEY"},
     "video/live_playback.py": {"_key(user_id, video_key)"},
     "video/overrides.py": {"key", "_cache_key(video_key)"},
-    "intake/tracking.py": {"_DEDUPE_PREFIX + event.fingerprint"},
+    "intake/leases.py": {"self.flag_key"},
     "core/metrics.py": {"key", "_PREFIX + name"},
     "studio/course_settings.py": {"_GENERATION_KEY", "key", "_cache_key(str(course_key))"},
     "routing/targets.py": {"_GENERATION_KEY"},

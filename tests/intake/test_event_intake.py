@@ -7,11 +7,14 @@ up, unreadable rows skipped, and the request path storing nothing a course does 
 
 import json
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openedx_events.learning import signals
 
 from tests.course import support
@@ -19,6 +22,7 @@ from tests.course.support import COURSE_KEY, make_user, outbox, verbs
 from xapi_plugin.core import metrics
 from xapi_plugin.intake import XapiTrackingBackend, event_intake, fold_pending_events, tracking
 from xapi_plugin.models import CourseSettings, EventIntake, LearnerCourseState, LRSConnection
+from xapi_plugin.privacy.retention import purge
 from xapi_plugin.testing import standin_platform
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -113,6 +117,19 @@ class WorkerModeTest(TestCase):
         self.assertEqual(verbs(outbox()), ["earned"])
         summary = event_intake.event_intake_summary()
         self.assertEqual((summary.pending, summary.failed), (0, 1))
+        status = StringIO()
+        call_command("xapi_status", stdout=status)
+        self.assertIn("event intake: unreported events: 0", status.getvalue())
+        self.assertIn("failed: 1", status.getvalue())
+        self.assertIn("xapi_retry_failed_events", status.getvalue())
+        # The purge keeps failed rows; the operator tries them again once the cause is fixed.
+        self.assertEqual(purge(now=timezone.now() + timedelta(days=30))["reported_event_intake"], 1)
+        self.assertEqual(list(EventIntake.objects.values_list("outcome", flat=True)), ["failed"])
+        retried = StringIO()
+        call_command("xapi_retry_failed_events", stdout=retried)
+        self.assertIn("1 failed event(s) queued to be tried again", retried.getvalue())
+        fold_pending_events()
+        self.assertEqual(verbs(outbox()), ["earned", "registered"])
 
     def test_retry_delay_backs_off_and_is_bounded(self):
         delays = [event_intake.retry_delay(n).total_seconds() for n in range(1, event_intake.MAX_ATTEMPTS + 2)]

@@ -107,10 +107,16 @@ def test_purge_removes_exactly_the_rows_past_the_window(outbox_rows, viewing_row
         "delivered_statements": len(outbox_expired),
         "viewing_states": len(viewing_expired),
         "folded_video_intake": 0,
+        "reported_event_intake": 0,
     }
     assert set(OutboxStatement.objects.values_list("pk", flat=True)) == outbox_kept
     assert set(VideoViewingState.objects.values_list("pk", flat=True)) == viewing_kept
-    assert retention.purge(now=NOW) == {"delivered_statements": 0, "viewing_states": 0, "folded_video_intake": 0}
+    assert retention.purge(now=NOW) == {
+        "delivered_statements": 0,
+        "viewing_states": 0,
+        "folded_video_intake": 0,
+        "reported_event_intake": 0,
+    }
 
 
 @pytest.mark.django_db
@@ -148,7 +154,12 @@ def test_a_row_touched_between_select_and_delete_stays(make_connection, monkeypa
 @pytest.mark.django_db
 @override_settings(XAPI_DELIVERED_RETENTION=None, XAPI_VIEWING_STATE_RETENTION=None)
 def test_none_keeps_the_data_for_ever(outbox_rows, viewing_rows):
-    assert retention.purge(now=NOW) == {"delivered_statements": 0, "viewing_states": 0, "folded_video_intake": 0}
+    assert retention.purge(now=NOW) == {
+        "delivered_statements": 0,
+        "viewing_states": 0,
+        "folded_video_intake": 0,
+        "reported_event_intake": 0,
+    }
     assert OutboxStatement.objects.count() == len(outbox_rows[0] | outbox_rows[1])
 
 
@@ -174,6 +185,7 @@ def test_task_and_command_run_the_purge(make_connection):
         "delivered statements would delete: 3",
         "viewing states would delete: 1",
         "folded video intake rows would delete: 0",
+        "reported event intake rows would delete: 0",
     ]
     assert OutboxStatement.objects.count() == 4 and VideoViewingState.objects.count() == 2
 
@@ -183,6 +195,7 @@ def test_task_and_command_run_the_purge(make_connection):
         "delivered statements deleted: 3",
         "viewing states deleted: 1",
         "folded video intake rows deleted: 0",
+        "reported event intake rows deleted: 0",
     ]
     assert list(OutboxStatement.objects.values_list("pk", flat=True)) == [recent]
     assert list(VideoViewingState.objects.values_list("pk", flat=True)) == [fresh]
@@ -193,6 +206,7 @@ def test_task_and_command_run_the_purge(make_connection):
         "delivered_statements": 1,
         "viewing_states": 0,
         "folded_video_intake": 0,
+        "reported_event_intake": 0,
     }
     with pytest.raises(CommandError, match="at least 1"):
         call_command("xapi_purge", "--batch-size", "0")

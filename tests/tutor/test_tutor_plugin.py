@@ -125,6 +125,7 @@ def test_lms_settings_load_the_plugin_with_its_beat_schedule(default_root, tmp_p
         "xapi-purge-expired-data": 3600.0,
         "xapi-close-idle-video-sessions": 300.0,
         "xapi-video-intake-fold": 60.0,
+        "xapi-event-intake-fold": 60.0,
     }
     # Workers know the delivery and video tasks the schedule names.
     assert set(SCHEDULED_TASKS.values()) - {SCHEDULED_TASKS["xapi-purge-expired-data"]} <= set(seen["registered"])

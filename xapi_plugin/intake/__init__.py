@@ -15,7 +15,7 @@ old tracking logs straight to the handlers (``xapi_replay``).
 
 Public API: ``TrackingEvent``, ``event_fingerprint`` (never raises), ``MalformedEvent``,
 ``normalise_event``, ``ingest_tracking_event``, the event intake (``store_event``,
-``StoredEvent``, ``fold_pending_events``, ``event_intake_summary``, ``event_intake_mode``),
+``StoredEvent``, ``fold_pending_events``, ``event_intake_summary``, ``retry_failed_events``),
 ``XapiTrackingBackend``, ``tracking_event_emitted_receiver``, ``ReplayFilter``, ``ReplayReport``,
 ``parse_time``, ``replay_files``, and the platform prerequisites check (``find_problems``,
 ``register_checks``: ``prerequisites.py``).
@@ -35,6 +35,7 @@ _EXPORTS = {
     "StoredEvent": "event_intake",
     "fold_pending_events": "event_intake",
     "event_intake_summary": "event_intake",
+    "retry_failed_events": "event_intake",
     "ReplayFilter": "replay",
     "ReplayReport": "replay",
     "parse_time": "replay",

@@ -281,6 +281,20 @@ def _record_failure(user_id: int, course_key: str, row: StoredEvent | None, exc:
     return 0
 
 
+def retry_failed_events(course_key: str | None = None, dry_run: bool = False) -> int:
+    """Put rows kept as failed back in the queue (attempts from zero); returns how many. Queues a fold run."""
+    rows = _model().objects.filter(outcome=FAILED)
+    if course_key:
+        rows = rows.filter(course_key=course_key)
+    if dry_run:
+        return rows.count()
+    count = rows.update(outcome="", folded_at=None, claimed_until=None, attempts=0)
+    if count:
+        FOLD_QUEUE.forget()
+        FOLD_QUEUE.schedule()
+    return count
+
+
 def claim_keys(size: int, now: datetime | None = None) -> list[tuple[int, str]]:
     """Lease up to ``size`` pending rows (oldest first); the learner-and-course keys they belong to."""
     return leases.claim_keys(_model(), ("user_id", "course_key"), size, now)

@@ -7,6 +7,8 @@
   comes back to the video later starts a new viewing record for it.
 * Video intake rows folded into the viewing state more than ``XAPI_INTAKE_RETENTION`` ago
   (rows not folded yet are never purged).
+* Event intake rows reported (or skipped as unreadable) more than ``XAPI_INTAKE_RETENTION`` ago;
+  rows not reported yet, and rows kept as failed, are never purged.
 
 Each batch selects at most ``batch_size`` primary keys, oldest first, and deletes them in its
 own short statement, re-checking the condition, so no lock is held for long and a row touched
@@ -67,6 +69,13 @@ def folded_intake_rows(now: datetime, period: timedelta) -> QuerySet:
     return VideoIntake.objects.filter(folded_at__lt=now - period)
 
 
+def reported_event_intake_rows(now: datetime, period: timedelta) -> QuerySet:
+    """Event intake rows reported (or skipped) before ``now - period``; unreported and failed rows stay."""
+    from xapi_plugin.models import EventIntake  # noqa: PLC0415
+
+    return EventIntake.objects.filter(folded_at__lt=now - period).exclude(outcome="failed")
+
+
 def delete_in_batches(
     queryset: QuerySet, batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None
 ) -> int:
@@ -98,6 +107,7 @@ def purge(now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE, dry
         ("delivered_statements", "XAPI_DELIVERED_RETENTION", expired_delivered_statements),
         ("viewing_states", "XAPI_VIEWING_STATE_RETENTION", expired_viewing_states),
         ("folded_video_intake", "XAPI_INTAKE_RETENTION", folded_intake_rows),
+        ("reported_event_intake", "XAPI_INTAKE_RETENTION", reported_event_intake_rows),
     ):
         period = retention_period(setting)
         if period is None:

@@ -25,3 +25,4 @@ class Command(BaseCommand):
         self.stdout.write(f"delivered statements {verb}: {counts['delivered_statements']}")
         self.stdout.write(f"viewing states {verb}: {counts['viewing_states']}")
         self.stdout.write(f"folded video intake rows {verb}: {counts['folded_video_intake']}")
+        self.stdout.write(f"reported event intake rows {verb}: {counts['reported_event_intake']}")

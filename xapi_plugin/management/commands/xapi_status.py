@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from xapi_plugin.core.metrics import read_counters
 from xapi_plugin.delivery import LRSClient, check_passed, check_summary, outbox_summary
-from xapi_plugin.intake import find_problems
+from xapi_plugin.intake import event_intake_summary, find_problems
 from xapi_plugin.models import LRSConnection
 from xapi_plugin.video import intake_summary
 
@@ -77,9 +77,28 @@ class Command(BaseCommand):
             "median_fold_latency_seconds": video.median_fold_latency,
             "p95_fold_latency_seconds": video.p95_fold_latency,
         }
+        events = event_intake_summary(now)
+        event_intake = {
+            "pending": events.pending,
+            "oldest_pending_age_seconds": (
+                round(events.oldest_pending_age.total_seconds(), 3) if events.oldest_pending_age else None
+            ),
+            "oldest_pending_age": _age(events.oldest_pending_age),
+            "retrying": events.retrying,
+            "failed": events.failed,
+            "recent_folded": events.folded_recently,
+            "median_fold_latency_seconds": events.median_fold_latency,
+            "p95_fold_latency_seconds": events.p95_fold_latency,
+        }
         problems = [{"id": p.id, "message": p.message, "hint": p.hint} for p in find_problems()]
         if options["json"]:
-            payload = {"connections": rows, "video_intake": intake, "counters": counters, "prerequisites": problems}
+            payload = {
+                "connections": rows,
+                "video_intake": intake,
+                "event_intake": event_intake,
+                "counters": counters,
+                "prerequisites": problems,
+            }
             self.stdout.write(json.dumps(payload, indent=2))
             return
         if not rows:
@@ -109,6 +128,15 @@ class Command(BaseCommand):
             f"video intake: unfolded observations: {video.pending}  oldest unfolded: {intake['oldest_pending_age']}  "
             f"event-to-outbox latency (last {video.folded_recently} folded): median {latency}, p95 {p95}"
         )
+        latency = "-" if events.median_fold_latency is None else f"{events.median_fold_latency:.3f} s"
+        p95 = "-" if events.p95_fold_latency is None else f"{events.p95_fold_latency:.3f} s"
+        self.stdout.write(
+            f"event intake: unreported events: {events.pending}  oldest: {event_intake['oldest_pending_age']}  "
+            f"retrying: {events.retrying}  failed: {events.failed}  "
+            f"event-to-outbox latency (last {events.folded_recently} reported): median {latency}, p95 {p95}"
+        )
+        if events.failed:
+            self.stdout.write("  failed events are kept: `manage.py lms xapi_retry_failed_events` tries them again")
         self.stdout.write("counters: " + " ".join(f"{name}={value}" for name, value in counters.items()))
         # Platform prerequisites that are off: what they silence and how to fix them.
         for problem in problems:
