@@ -5,6 +5,8 @@
 * ``xapi_plugin.W002``: a stored LRS secret that no key in ``XAPI_ENCRYPTION_KEYS`` decrypts
   (a key dropped too early). A warning, not an error: an error would also stop the commands an
   operator runs to fix it. Delivery holds that connection's rows with ``AUTH_ERROR`` meanwhile.
+* ``xapi_plugin.E002``: ``XAPI_VIDEO_INTAKE`` or ``XAPI_EVENT_INTAKE`` is neither ``"worker"`` nor
+  ``"inline"`` (a typo would silently mean worker mode on a host that may run no worker).
 """
 
 from django.conf import settings
@@ -65,7 +67,25 @@ def check_stored_secrets(app_configs=None, **kwargs) -> list[checks.CheckMessage
     ]
 
 
+INTAKE_MODES = ("worker", "inline")
+
+
+def check_intake_modes(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Each intake mode setting is one of :data:`INTAKE_MODES`."""
+    return [
+        checks.Error(
+            f"{name} is {get_setting(name)!r}, which is not an intake mode.",
+            hint=f'Set {name} to "worker" (a Celery worker reports the events; the default) or "inline" '
+            "(the learner's request reports them: for hosts without a worker).",
+            id="xapi_plugin.E002",
+        )
+        for name in ("XAPI_VIDEO_INTAKE", "XAPI_EVENT_INTAKE")
+        if get_setting(name) not in INTAKE_MODES
+    ]
+
+
 def register_checks() -> None:
     """Register the plugin's checks (called once the app registry is ready)."""
     checks.register(check_actor_id_salt, checks.Tags.security)
+    checks.register(check_intake_modes)
     checks.register(check_stored_secrets, checks.Tags.security)

@@ -62,3 +62,12 @@ def test_a_secret_no_key_decrypts_is_reported_with_the_setting_to_fix():
         found = [m for m in _run_checks() if m.id == "xapi_plugin.W002"]
     assert len(found) == 1
     assert "Lost key LRS" in found[0].msg and "XAPI_ENCRYPTION_KEYS" in found[0].hint
+
+
+@pytest.mark.parametrize("name", ["XAPI_VIDEO_INTAKE", "XAPI_EVENT_INTAKE"])
+def test_an_unknown_intake_mode_is_refused_with_the_fix(settings, name):
+    assert not [message for message in _run_checks() if message.id == "xapi_plugin.E002"]
+    setattr(settings, name, "workers")
+    (found,) = [message for message in _run_checks() if message.id == "xapi_plugin.E002"]
+    assert name in found.msg and "'workers'" in found.msg
+    assert '"worker"' in found.hint and '"inline"' in found.hint
