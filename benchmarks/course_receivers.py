@@ -19,7 +19,8 @@ Baselines measured in the same run: ``baseline_atomic_select1`` (an empty ``atom
 publish of the grade event to Redis: what event-routing-backends' asynchronous mode pays).
 ``*_added_ms_p50`` is the median minus the empty transaction's. Worker side: ``fold_events_per_s``
 (the grade changes stored above reported in this process, one core: settings, state row, statement,
-outbox).
+outbox), and ``event_to_outbox`` (a real Celery worker running, navigation events sent at a steady
+pace: received to reported, the outbox rows being written in the report's transaction).
 """
 
 import json
@@ -31,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from xapi_plugin.testing.services import RedisServer  # noqa: E402
+from xapi_plugin.testing.services import CeleryWorker, RedisServer  # noqa: E402
 
 _REDIS = RedisServer().start()
 os.environ["XAPI_HOST_BROKER_URL"] = _REDIS.url
@@ -180,7 +181,9 @@ def main(calls: int) -> None:
     changed = timed(grade_calls(0.01))
     stored = EventIntake.objects.count()
     assert stored == calls and not OutboxStatement.objects.exists(), (stored, OutboxStatement.objects.count())
-    enrol = timed([lambda user=user: COURSE_ENROLLMENT_CREATED.send_event(enrollment=enrollment(user)) for user in users])
+    enrol = timed(
+        [lambda user=user: COURSE_ENROLLMENT_CREATED.send_event(enrollment=enrollment(user)) for user in users]
+    )
     backend = XapiTrackingBackend()
     navigation = timed([lambda n=n: backend.send(navigation_event(users[n % 50].pk, n)) for n in range(calls)])
     problems = timed([lambda n=n: backend.send(problem_event(users[n % 50].pk, n)) for n in range(calls)])
@@ -189,11 +192,53 @@ def main(calls: int) -> None:
 
     # The worker: report everything stored above, in this process (one core).
     total = EventIntake.objects.filter(folded_at__isnull=True).count()
+    profile = None
+    if os.environ.get("XAPI_BENCH_PROFILE"):
+        import cProfile  # noqa: PLC0415
+
+        profile = cProfile.Profile()
+        profile.enable()
     started = time.perf_counter()
     report = fold_pending_events(time_budget=3600)
     fold_seconds = time.perf_counter() - started
+    if profile is not None:
+        import pstats  # noqa: PLC0415
+
+        profile.disable()
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
     assert report["folded"] == total, (report, total)
     written = OutboxStatement.objects.count()
+
+    # Event to outbox with a real worker running, events sent at a steady pace.
+    cache.clear()
+    database = {key: value for key, value in os.environ.items() if key.startswith("XAPI_HOST_")}
+    worker = CeleryWorker(
+        "tests.host.celery_app",
+        name="bench",
+        env={
+            **database,
+            "DJANGO_SETTINGS_MODULE": "tests.host.lms_settings",
+            "XAPI_HOST_SETTINGS_JSON": json.dumps({"XAPI_EVENT_INTAKE": "worker"}),
+        },
+        cwd=str(Path(__file__).resolve().parent.parent),
+    ).start()
+    try:
+        paced_from = EventIntake.objects.order_by("-id").values_list("id", flat=True).first()
+        for n in range(min(calls, 600)):
+            with transaction.atomic():
+                backend.send(navigation_event(users[n % 50].pk, 100_000 + n))
+            time.sleep(0.01)  # ~80 events/s: many learners moving through units at once
+        deadline = time.monotonic() + 60
+        paced = EventIntake.objects.filter(id__gt=paced_from)
+        while paced.filter(folded_at__isnull=True).exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("the worker did not report the paced events within 60 s")
+            time.sleep(0.05)
+        latencies = [
+            (folded - received).total_seconds() for received, folded in paced.values_list("received_at", "folded_at")
+        ]
+    finally:
+        worker.stop()
 
     # The old request path, for comparison: everything in the request.
     django_settings.XAPI_EVENT_INTAKE = "inline"
@@ -223,6 +268,9 @@ def main(calls: int) -> None:
         print(f"{name}_vs_baseline={p50 / base_p50:.2f}")
     print(f"grade_changed_request_vs_inline={quantiles(changed)[0] / quantiles(inline)[0]:.2f}")
     print(f"fold_events_per_s={total / fold_seconds:.0f}")
+    latency_p50, latency_p99 = quantiles(latencies)
+    print(f"event_to_outbox_ms_p50={latency_p50:.1f}")
+    print(f"event_to_outbox_ms_p99={latency_p99:.1f}")
 
 
 if __name__ == "__main__":
