@@ -87,12 +87,16 @@ def real_host_services(django_db_blocker):
 
 @pytest.fixture
 def real_host(real_host_services, django_db_blocker, settings):
-    """One test on the deployed-like host: this process uses the workers' MariaDB and Redis broker."""
+    """One test on the deployed-like host: this process uses the workers' MariaDB, Redis broker and cache."""
     from tests.delivery.realhost import WORKER_SETTINGS, default_database, mysql_settings  # noqa: PLC0415
     from tests.host.celery_app import app  # noqa: PLC0415
 
     for name, value in WORKER_SETTINGS.items():
         setattr(settings, name, value)
+    # Shared with the workers: a flag a worker clears ("fold queued") is cleared for this process too.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": real_host_services.cache_url}
+    }
     broker = app.conf.broker_url
     _point_app_at(app, real_host_services.redis.url)
     with django_db_blocker.unblock(), default_database(mysql_settings(real_host_services.mariadb.port)):

@@ -6,6 +6,7 @@ ORM exactly as in the LMS.
 """
 
 import json
+import re
 import time
 from contextlib import contextmanager
 
@@ -108,6 +109,7 @@ class RealHost:
         return {
             "DJANGO_SETTINGS_MODULE": "tests.host.lms_settings",
             "XAPI_HOST_BROKER_URL": self.redis.url,
+            "XAPI_HOST_CACHE_URL": self.cache_url,
             "XAPI_HOST_MYSQL_PORT": self.mariadb.port,
             "XAPI_HOST_MYSQL_DB": DATABASE,
             "XAPI_HOST_SETTINGS_JSON": json.dumps(
@@ -121,6 +123,31 @@ class RealHost:
             ),
         }
 
+    @property
+    def cache_url(self) -> str:
+        """The Django cache web and worker processes share, as a deployment's memcached or Redis."""
+        return self.redis.url.rsplit("/", 1)[0] + "/1"
+
+    @contextmanager
+    def learner_rows_locked(self, table: str, user_id: int):
+        """Hold ``FOR UPDATE`` locks on a learner's rows of ``table`` from a connection outside Django's.
+
+        A worker that reaches those rows inside its fold waits there: the moment to kill it.
+        """
+        import pymysql  # noqa: PLC0415
+
+        holder = pymysql.connect(
+            host="127.0.0.1", port=int(self.mariadb.port), user="root", password="", database=DATABASE
+        )
+        try:
+            with holder.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute(f"SELECT id FROM {table} WHERE user_id = %s FOR UPDATE", [user_id])
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+
     def start_worker(self, name: str, *, beat: bool = False, **settings_overrides) -> CeleryWorker:
         worker = CeleryWorker(CELERY_APP, name=name, env=self.worker_env(**settings_overrides), beat=beat)
         self.workers.append(worker)
@@ -129,6 +156,11 @@ class RealHost:
     def stop_workers(self) -> None:
         while self.workers:
             self.workers.pop().stop()
+
+
+def folded_by(worker: CeleryWorker) -> int:
+    """Rows a worker's fold tasks folded, from the results they log when they end."""
+    return sum(int(n) for n in re.findall(r"'folded': (\d+)", worker.log_text()))
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):

@@ -190,6 +190,7 @@ class WorkerModeTest(TestCase):
         finally:
             event_intake.FOLD_QUEUE.task_path = "xapi_plugin.intake.tasks.fold_event_intake"
         self.assertEqual(len(published), 1)
+        self.assertEqual(published[0]["kwargs"], {"linger": event_intake.LINGER})
 
 
 class RecordingTask:

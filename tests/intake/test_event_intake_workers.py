@@ -8,7 +8,6 @@ here from the script, not by the plugin): nothing lost, nothing doubled.
 """
 
 import random
-import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from openedx_events.learning import signals
 
 from tests.course import support
 from tests.delivery.conftest import _point_app_at, real_host, real_host_services  # noqa: F401 - fixtures
-from tests.delivery.realhost import wait_for
+from tests.delivery.realhost import folded_by, wait_for
 from xapi_plugin.intake import XapiTrackingBackend, event_intake, normalise_event
 from xapi_plugin.models import (
     CourseSettings,
@@ -170,14 +169,8 @@ def test_worker_sigkilled_mid_fold_loses_and_doubles_nothing(intake_host):
     intake_host.stop_workers()
 
     doomed = intake_host.start_worker("doomed", **WORKER_MODE)
-    holder = _raw_connection(intake_host)
-    try:
-        with holder.cursor() as cursor:
-            # Hold the learner's course state: the worker claims the new rows and blocks inside its fold.
-            cursor.execute("BEGIN")
-            cursor.execute(
-                f"SELECT id FROM {LearnerCourseState._meta.db_table} WHERE user_id = %s FOR UPDATE", [user.id]
-            )
+    # Hold the learner's course state: the worker claims the new rows and blocks inside its fold.
+    with intake_host.learner_rows_locked(LearnerCourseState._meta.db_table, user.id):
         cache.clear()  # this process's own cache still holds the first batch's "fold queued" flag
         for step in later:
             step.send()
@@ -190,24 +183,12 @@ def test_worker_sigkilled_mid_fold_loses_and_doubles_nothing(intake_host):
         )
         time.sleep(0.5)  # it is now waiting on the state row lock, inside its fold transaction
         doomed.kill()
-    finally:
-        holder.rollback()
-        holder.close()
     assert EventIntake.objects.filter(folded_at__isnull=True).count() == len(later)
 
     rescuer = intake_host.start_worker("rescuer", beat=True, **WORKER_MODE)
     wait_for(lambda: _all_folded(len(steps)), 40, "the rescuer to report after the lease")
     _assert_outbox_is_exactly_the_script(steps)
-    wait_for(lambda: re.search(r"'folded': [1-9]", rescuer.log_text()), 10, "the rescuer's fold result")
-
-
-def _raw_connection(host):
-    """A MariaDB connection of its own, outside Django's."""
-    import pymysql  # noqa: PLC0415
-
-    from tests.delivery.realhost import DATABASE  # noqa: PLC0415
-
-    return pymysql.connect(host="127.0.0.1", port=int(host.mariadb.port), user="root", password="", database=DATABASE)
+    wait_for(lambda: folded_by(rescuer) > 0, 10, "the rescuer's fold result")
 
 
 def test_two_workers_report_each_event_once_in_event_order(intake_host):
@@ -225,7 +206,7 @@ def test_two_workers_report_each_event_once_in_event_order(intake_host):
     _assert_outbox_is_exactly_the_script(steps)
     for worker in (one, two):
         wait_for(
-            lambda worker=worker: sum(int(n) for n in re.findall(r"'folded': (\d+)", worker.log_text())) > 0,
+            lambda worker=worker: folded_by(worker) > 0,
             10,
             f"worker {worker.name} to have folded something (both must claim)",
         )

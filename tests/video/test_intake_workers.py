@@ -7,7 +7,6 @@ by recomputing, with the pure state machine, the statements the stored observati
 event order, and checks the outbox holds exactly those: nothing lost, nothing doubled.
 """
 
-import re
 import time
 
 import pytest
@@ -17,7 +16,7 @@ from django.db import connection as db_connection
 
 from tests.conftest import COURSE_KEY
 from tests.delivery.conftest import _point_app_at, real_host, real_host_services  # noqa: F401 - fixtures
-from tests.delivery.realhost import wait_for
+from tests.delivery.realhost import folded_by, wait_for
 from tests.video.conftest import ScriptedPlayer
 from xapi_plugin.intake import tracking
 from xapi_plugin.models import (
@@ -154,14 +153,8 @@ def test_worker_sigkilled_mid_fold_loses_and_doubles_nothing(intake_host):
 
     doomed = intake_host.start_worker("doomed", **WORKER_MODE)
     later = _watch(user_id, "a", 100, 4)
-    holder = _raw_connection(intake_host)
-    try:
-        with holder.cursor() as cursor:
-            # Hold the learner's viewing state: the worker claims the new rows and blocks inside its fold.
-            cursor.execute("BEGIN")
-            cursor.execute(
-                f"SELECT id FROM {VideoViewingState._meta.db_table} WHERE user_id = %s FOR UPDATE", [user_id]
-            )
+    # Hold the learner's viewing state: the worker claims the new rows and blocks inside its fold.
+    with intake_host.learner_rows_locked(VideoViewingState._meta.db_table, user_id):
         # This process's cache is its own (locmem): the "fold queued" flag of the first batch is still
         # set here, though the worker started that fold long ago. A deployment shares the cache.
         cache.clear()
@@ -175,25 +168,13 @@ def test_worker_sigkilled_mid_fold_loses_and_doubles_nothing(intake_host):
         )
         time.sleep(0.5)  # it is now waiting on the state row lock, inside its fold transaction
         doomed.kill()
-    finally:
-        holder.rollback()
-        holder.close()
     assert VideoIntake.objects.filter(folded_at__isnull=True).count() == len(later)
 
     rescuer = intake_host.start_worker("rescuer", beat=True, **WORKER_MODE)
     wait_for(lambda: _all_folded(len(first) + len(later)), 40, "the rescuer to fold after the lease")
     _assert_outbox_is_exactly_the_fold(users, len(first) + len(later))
     # A fold task logs its result when it ends, after lingering a second for new rows.
-    wait_for(lambda: re.search(r"'folded': [1-9]", rescuer.log_text()), 10, "the rescuer's fold result")
-
-
-def _raw_connection(host):
-    """A MariaDB connection of its own, outside Django's."""
-    import pymysql  # noqa: PLC0415
-
-    from tests.delivery.realhost import DATABASE  # noqa: PLC0415
-
-    return pymysql.connect(host="127.0.0.1", port=int(host.mariadb.port), user="root", password="", database=DATABASE)
+    wait_for(lambda: folded_by(rescuer) > 0, 10, "the rescuer's fold result")
 
 
 def test_two_workers_fold_two_tabs_in_event_order_each_observation_once(intake_host):
@@ -213,7 +194,7 @@ def test_two_workers_fold_two_tabs_in_event_order_each_observation_once(intake_h
     for worker in (one, two):
         # A fold task logs its result when it ends, after lingering a second for new rows.
         wait_for(
-            lambda worker=worker: sum(int(n) for n in re.findall(r"'folded': (\d+)", worker.log_text())) > 0,
+            lambda worker=worker: folded_by(worker) > 0,
             10,
             f"worker {worker.name} to have folded something (both must claim)",
         )

@@ -67,7 +67,7 @@ REPORTED, SKIPPED, FAILED = "reported", "skipped", "failed"
 LINGER = 1.0
 
 FOLD_QUEUE = leases.FoldQueue(
-    "xapi_plugin:event-fold-queued", "xapi_plugin.intake.tasks.fold_event_intake", "event intake"
+    "xapi_plugin:event-fold-queued", "xapi_plugin.intake.tasks.fold_event_intake", "event intake", LINGER
 )
 # Every NOT NULL column is written: SQLite's INSERT OR IGNORE drops a row missing one, silently.
 _COLUMNS = (

@@ -60,10 +60,11 @@ def claim_keys(model, key_fields: tuple[str, ...], size: int, now: datetime | No
 class FoldQueue:
     """Publishes a fold task when rows were stored, unless one is already queued and not started."""
 
-    def __init__(self, flag_key: str, task_path: str, what: str):
+    def __init__(self, flag_key: str, task_path: str, what: str, linger: float):
         self.flag_key = flag_key
         self.task_path = task_path
         self.what = what
+        self.linger = linger
         self._flag_seen = float("-inf")  # monotonic time this process last saw the flag
 
     def schedule(self) -> None:
@@ -83,8 +84,13 @@ class FoldQueue:
 
             queue = get_setting("XAPI_CELERY_QUEUE")
             # One publish attempt: the periodic run (beat) folds what a lost publish left.
+            # A run queued by requests lingers for more rows; beat's periodic run (no arguments) does not,
+            # so the safety net never holds a worker that has nothing to fold.
             import_string(self.task_path).apply_async(
-                retry=True, retry_policy={"max_retries": 0}, **({"queue": queue} if queue else {})
+                kwargs={"linger": self.linger},
+                retry=True,
+                retry_policy={"max_retries": 0},
+                **({"queue": queue} if queue else {}),
             )
         except Exception:  # noqa: BLE001 - never fail the learner's request over the broker
             log.warning("could not queue the %s fold; the periodic run will fold it", self.what)

@@ -19,10 +19,14 @@ FOLD_TIME_BUDGET = 30.0
 @shared_task(
     acks_late=True, reject_on_worker_lost=True, ignore_result=True, name="xapi_plugin.intake.tasks.fold_event_intake"
 )
-def fold_event_intake() -> dict:
-    """Report pending course signals and tracking events; re-queue if time ran out first."""
+def fold_event_intake(linger: float = 0.0) -> dict:
+    """Report pending course signals and tracking events; re-queue if time ran out first.
+
+    ``linger``: seconds to keep claiming new rows after the last ones (runs the requests queue
+    linger; beat's periodic run does not).
+    """
     event_intake.FOLD_QUEUE.started()
-    report = event_intake.fold_pending_events(time_budget=FOLD_TIME_BUDGET, linger=event_intake.LINGER)
+    report = event_intake.fold_pending_events(time_budget=FOLD_TIME_BUDGET, linger=min(float(linger), 5.0))
     if report["more"]:
         event_intake.FOLD_QUEUE.schedule()
     return report
