@@ -122,6 +122,10 @@ class WorkerModeTest(TestCase):
         self.assertIn("event intake: unreported events: 0", status.getvalue())
         self.assertIn("failed: 1", status.getvalue())
         self.assertIn("xapi_retry_failed_events", status.getvalue())
+        as_json = StringIO()
+        call_command("xapi_status", "--json", stdout=as_json)
+        reported = json.loads(as_json.getvalue())["event_intake"]
+        self.assertEqual((reported["pending"], reported["failed"], reported["recent_folded"]), (0, 1, 1))
         # The purge keeps failed rows; the operator tries them again once the cause is fixed.
         self.assertEqual(purge(now=timezone.now() + timedelta(days=30))["reported_event_intake"], 1)
         self.assertEqual(list(EventIntake.objects.values_list("outcome", flat=True)), ["failed"])

@@ -23,6 +23,19 @@ def _age(delta) -> str:
     return "".join(parts + [f"{seconds}s"])
 
 
+def _intake_fields(summary) -> dict:
+    """What ``--json`` shows of an intake table (video or event): backlog, oldest row, fold latency."""
+    age = summary.oldest_pending_age
+    return {
+        "pending": summary.pending,
+        "oldest_pending_age_seconds": round(age.total_seconds(), 3) if age else None,
+        "oldest_pending_age": _age(age),
+        "recent_folded": summary.folded_recently,
+        "median_fold_latency_seconds": summary.median_fold_latency,
+        "p95_fold_latency_seconds": summary.p95_fold_latency,
+    }
+
+
 class Command(BaseCommand):
     help = "Per LRS connection: status, pending, oldest pending age, held, rejected, expired; then counters."
 
@@ -67,29 +80,9 @@ class Command(BaseCommand):
                 rows[-1]["check"] = {"passed": check_passed(checks), "detail": check_summary(checks)}
         counters = read_counters()
         video = intake_summary(now)
-        intake = {
-            "pending": video.pending,
-            "oldest_pending_age_seconds": (
-                round(video.oldest_pending_age.total_seconds(), 3) if video.oldest_pending_age else None
-            ),
-            "oldest_pending_age": _age(video.oldest_pending_age),
-            "recent_folded": video.folded_recently,
-            "median_fold_latency_seconds": video.median_fold_latency,
-            "p95_fold_latency_seconds": video.p95_fold_latency,
-        }
+        intake = _intake_fields(video)
         events = event_intake_summary(now)
-        event_intake = {
-            "pending": events.pending,
-            "oldest_pending_age_seconds": (
-                round(events.oldest_pending_age.total_seconds(), 3) if events.oldest_pending_age else None
-            ),
-            "oldest_pending_age": _age(events.oldest_pending_age),
-            "retrying": events.retrying,
-            "failed": events.failed,
-            "recent_folded": events.folded_recently,
-            "median_fold_latency_seconds": events.median_fold_latency,
-            "p95_fold_latency_seconds": events.p95_fold_latency,
-        }
+        event_intake = {**_intake_fields(events), "retrying": events.retrying, "failed": events.failed}
         problems = [{"id": p.id, "message": p.message, "hint": p.hint} for p in find_problems()]
         if options["json"]:
             payload = {
