@@ -25,6 +25,23 @@ COURSE_KEY = "course-v1:edX+DemoX+Demo_Course"
 _posted_ids: set[str] = set()
 
 
+def course_with_lrs(course_key: str = COURSE_KEY, **course_settings):
+    """The stand-in's course, an LRS connection open to all courses, and the course's xAPI settings (on)."""
+    from xapi_plugin.models import CourseSettings, LRSConnection  # noqa: PLC0415
+    from xapi_plugin.testing import standin_platform  # noqa: PLC0415
+
+    standin_platform.make_course(course_key, "Demo course", sections=2, units=2)
+    connection = LRSConnection(
+        name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
+    )
+    connection.key, connection.secret = "k", "s"
+    connection.save()
+    settings = CourseSettings.objects.create(
+        course_key=course_key, enabled=True, connection=connection, **course_settings
+    )
+    return connection, settings
+
+
 def make_user(username: str = "learner", email: str = "learner@example.com", **fields):
     return get_user_model().objects.create(username=username, email=email, **fields)
 

@@ -20,7 +20,7 @@ from tests.course.support import COURSE_KEY, make_user, outbox, verbs
 from xapi_plugin.core import metrics
 from xapi_plugin.core.constants import ActorMode
 from xapi_plugin.intake import fold_pending_events
-from xapi_plugin.models import CourseSettings, EventIntake, LearnerCourseState, LRSConnection
+from xapi_plugin.models import CourseSettings, EventIntake, LearnerCourseState
 from xapi_plugin.privacy.identity import registration_for
 from xapi_plugin.statements import vocabulary as v
 from xapi_plugin.statements.ids import statement_id
@@ -44,15 +44,7 @@ class CourseStatementsTestCase(support.EveryStatementValidated, TestCase):
     actor_mode = ActorMode.EMAIL
 
     def setUp(self):
-        standin_platform.make_course(COURSE_KEY, "Demo course", sections=2, units=2)
-        self.connection = LRSConnection(
-            name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
-        )
-        self.connection.key, self.connection.secret = "k", "s"
-        self.connection.save()
-        self.course_settings = CourseSettings.objects.create(
-            course_key=COURSE_KEY, enabled=True, connection=self.connection, actor_mode=self.actor_mode
-        )
+        self.connection, self.course_settings = support.course_with_lrs(actor_mode=self.actor_mode)
         self.user = make_user()
 
     def assert_common_shape(self, statement, verb_iri):

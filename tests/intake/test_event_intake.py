@@ -21,9 +21,8 @@ from tests.course import support
 from tests.course.support import COURSE_KEY, make_user, outbox, verbs
 from xapi_plugin.core import metrics
 from xapi_plugin.intake import XapiTrackingBackend, event_intake, fold_pending_events, tracking
-from xapi_plugin.models import CourseSettings, EventIntake, LearnerCourseState, LRSConnection
+from xapi_plugin.models import EventIntake, LearnerCourseState
 from xapi_plugin.privacy.retention import purge
-from xapi_plugin.testing import standin_platform
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -42,15 +41,7 @@ class WorkerModeTest(TestCase):
     """The request stores; the fold (run here by hand) reports."""
 
     def setUp(self):
-        standin_platform.make_course(COURSE_KEY, "Demo course", sections=2, units=2)
-        self.connection = LRSConnection(
-            name="LRS", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
-        )
-        self.connection.key, self.connection.secret = "k", "s"
-        self.connection.save()
-        self.course_settings = CourseSettings.objects.create(
-            course_key=COURSE_KEY, enabled=True, connection=self.connection
-        )
+        self.connection, self.course_settings = support.course_with_lrs()
         self.user = make_user()
         event_intake.FOLD_QUEUE.forget()
         tracking.forget_course_filters()
@@ -228,12 +219,7 @@ def _problem_hint_event(user_id: int) -> dict:
 def test_inline_mode_reports_in_the_request(settings):
     settings.XAPI_EVENT_INTAKE = "inline"
     user = make_user()
-    lrs = LRSConnection(
-        name="L", endpoint="http://127.0.0.1:9/xAPI", contact_email="o@example.com", available_to_all=True
-    )
-    lrs.key, lrs.secret = "k", "s"
-    lrs.save()
-    CourseSettings.objects.create(course_key=COURSE_KEY, enabled=True, connection=lrs)
+    support.course_with_lrs()
     send(signals.COURSE_ENROLLMENT_CREATED, T0, enrollment=support.enrollment(user))
     assert verbs(outbox()) == ["registered"]
     assert EventIntake.objects.get().outcome == "reported"
