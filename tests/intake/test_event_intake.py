@@ -8,6 +8,7 @@ up, unreadable rows skipped, and the request path storing nothing a course does 
 import json
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -175,27 +176,21 @@ class WorkerModeTest(TestCase):
         self.assertEqual(verbs(outbox()), ["asked"])
 
     def test_the_fold_is_queued_once_per_run_after_commit(self):
+        from celery import current_app  # noqa: PLC0415
+
         published = []
-        event_intake.FOLD_QUEUE.task_path = "tests.intake.test_event_intake.RecordingTask"
-        RecordingTask.calls = published
-        try:
+        with mock.patch.object(
+            current_app._get_current_object(),
+            "send_task",
+            side_effect=lambda name, **options: published.append((name, options)),
+        ):
             with self.captureOnCommitCallbacks(execute=True):
                 for n in range(3):
                     send(signals.PERSISTENT_GRADE_SUMMARY_CHANGED, T0, grade=support.grade(self.user, 0.1 * n))
-        finally:
-            event_intake.FOLD_QUEUE.task_path = "xapi_plugin.intake.tasks.fold_event_intake"
-        self.assertEqual(len(published), 1)
-        self.assertEqual(published[0]["kwargs"], {"linger": event_intake.LINGER})
-
-
-class RecordingTask:
-    """Stands in for the Celery task: records publishes (unit test of the queueing only)."""
-
-    calls: list = []
-
-    @classmethod
-    def apply_async(cls, **options):
-        cls.calls.append(options)
+                self.assertEqual(published, [], "queued only once the learner's transaction commits")
+        ((name, options),) = published
+        self.assertEqual(name, "xapi_plugin.intake.tasks.fold_event_intake")
+        self.assertEqual(options["kwargs"], {"linger": event_intake.LINGER})
 
 
 def _problem_hint_event(user_id: int) -> dict:

@@ -165,7 +165,12 @@ def test_worker_sigkilled_mid_fold_loses_and_doubles_nothing(intake_host):
     intake_host.start_worker("first", **WORKER_MODE)
     for step in first:
         step.send()
-    wait_for(lambda: _all_folded(len(first)), 20, "the first events to be reported")
+    try:
+        wait_for(lambda: _all_folded(len(first)), 20, "the first events to be reported")
+    except AssertionError:
+        print("WORKERLOG", intake_host.workers[0].log_text()[-4000:])
+        print("ROWS", list(EventIntake.objects.values_list("kind", "folded_at", "claimed_until", "attempts", "error")))
+        raise
     intake_host.stop_workers()
 
     doomed = intake_host.start_worker("doomed", **WORKER_MODE)

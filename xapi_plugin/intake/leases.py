@@ -60,9 +60,9 @@ def claim_keys(model, key_fields: tuple[str, ...], size: int, now: datetime | No
 class FoldQueue:
     """Publishes a fold task when rows were stored, unless one is already queued and not started."""
 
-    def __init__(self, flag_key: str, task_path: str, what: str, linger: float):
+    def __init__(self, flag_key: str, task_name: str, what: str, linger: float):
         self.flag_key = flag_key
-        self.task_path = task_path
+        self.task_name = task_name
         self.what = what
         self.linger = linger
         self._flag_seen = float("-inf")  # monotonic time this process last saw the flag
@@ -80,20 +80,22 @@ class FoldQueue:
         if not fresh:
             return
         try:
-            from django.utils.module_loading import import_string  # noqa: PLC0415
+            from celery import current_app  # noqa: PLC0415
 
             queue = get_setting("XAPI_CELERY_QUEUE")
-            # One publish attempt: the periodic run (beat) folds what a lost publish left.
-            # A run queued by requests lingers for more rows; beat's periodic run (no arguments) does not,
-            # so the safety net never holds a worker that has nothing to fold.
-            import_string(self.task_path).apply_async(
+            # By name, on the host's Celery app (the LMS's): a web process need not have imported the
+            # task's module. One publish attempt: the periodic run (beat) folds what a lost one left.
+            # A run queued by requests lingers for more rows; beat's run (no arguments) does not, so the
+            # safety net never holds a worker that has nothing to fold.
+            current_app.send_task(
+                self.task_name,
                 kwargs={"linger": self.linger},
                 retry=True,
                 retry_policy={"max_retries": 0},
                 **({"queue": queue} if queue else {}),
             )
-        except Exception:  # noqa: BLE001 - never fail the learner's request over the broker
-            log.warning("could not queue the %s fold; the periodic run will fold it", self.what)
+        except Exception as exc:  # noqa: BLE001 - never fail the learner's request over the broker
+            log.warning("could not queue the %s fold (%s); the periodic run folds it", self.what, type(exc).__name__)
 
     def started(self) -> None:
         """The fold task began: rows stored from now on must queue a new one."""
