@@ -6,5 +6,7 @@ Each module here is public:
 * ``constants``: every enum-like value and the defaults of every ``XAPI_*`` setting, in one place;
 * ``metrics``: process-wide counters (``increment``, ``read_counters``) for ``xapi_status``;
 * ``validators``: checks of course values entered by people (course keys, video thresholds);
+* ``snapshot``: ``configuration_snapshot()``, a scope in which cached configuration is read once
+  (a worker's batch), and ``remembered(key, read)`` for the readers;
 * ``lazy``: the lazy re-export helper the packages' ``__init__`` modules use.
 """

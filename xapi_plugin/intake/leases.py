@@ -19,6 +19,7 @@ from django.db import OperationalError, connections, router, transaction
 from django.utils import timezone
 
 from xapi_plugin.core.conf import get_setting
+from xapi_plugin.core.snapshot import configuration_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +146,9 @@ def fold_for(
             continue
         if keys:
             last_work = time.monotonic()
-        for key in keys:
-            folded += fold_key(*key)
+        with configuration_snapshot():  # each course's settings read once per batch, not per row
+            for key in keys:
+                folded += fold_key(*key)
         if not keys:
             return {"folded": folded, "more": False}
         if time.monotonic() - started > time_budget:

@@ -12,6 +12,7 @@ from django.core.cache import cache
 
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.core.constants import ActorMode, ConnectionCoverage, StatementFamily
+from xapi_plugin.core.snapshot import remembered
 from xapi_plugin.routing.scopes import ConnectionScope
 from xapi_plugin.studio import CourseXapiSettings
 
@@ -37,6 +38,10 @@ class _Snapshot:
 
 
 def _generation():
+    return remembered("routing-generation", _read_generation)
+
+
+def _read_generation():
     generation = cache.get(_GENERATION_KEY)
     if generation is None:
         generation = 1

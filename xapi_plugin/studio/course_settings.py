@@ -13,6 +13,7 @@ from django.core.cache import cache
 
 from xapi_plugin.core.conf import get_setting
 from xapi_plugin.core.constants import ActorMode, BeaconInterval
+from xapi_plugin.core.snapshot import remembered
 
 _CACHE_PREFIX = "xapi_plugin:course_settings:"
 _GENERATION_KEY = "xapi_plugin:course_settings:generation"
@@ -105,8 +106,15 @@ def _load(course_key: str) -> CourseXapiSettings | None:
 
 
 def get_course_settings(course_key) -> CourseXapiSettings | None:
-    """The course's settings, or None when the course has no xAPI settings at all."""
+    """The course's settings, or None when the course has no xAPI settings at all.
+
+    Read once per :func:`~xapi_plugin.core.snapshot.configuration_snapshot` (a worker's batch).
+    """
     course_key = str(course_key)
+    return remembered(("course-settings", course_key), lambda: _cached_settings(course_key))
+
+
+def _cached_settings(course_key: str) -> CourseXapiSettings | None:
     key = _cache_key(course_key)
     cached = cache.get(key)
     if cached is not None:
