@@ -112,17 +112,6 @@ def test_student_view_has_script_only_when_tracked(make_course_settings):
     assert "xapi-video-beacon" not in runtime.render(video_block(runtime, VIDEO), "student_view").body_html()
 
 
-@pytest.mark.django_db
-def test_author_view_shows_course_values_and_link(make_course_settings):
-    make_course_settings(video_end_percent=80, video_end_seconds=4)
-    runtime = StandInLmsRuntime(user_id=1)
-    html = runtime.render(video_block(runtime, VIDEO), "author_view").body_html()
-    assert "Track this video with xAPI" in html and "checked" in html
-    assert 'placeholder="80"' in html and 'placeholder="4"' in html
-    assert f"/xapi/course/{COURSE_KEY}/" in html
-    assert "/xapi_video/save_overrides/" in html
-
-
 # -- per-video overrides ------------------------------------------------------------------------------------
 
 

@@ -1,8 +1,8 @@
 """The video XBlock aside (entry point ``xblock_asides.v1: xapi_video``).
 
 In the LMS it adds a small script to each video that reports live playback to its handler
-(``beacon_guard.py`` refuses forged or implausible reports); its ``author_view`` offers per-video
-overrides where a runtime renders it. Its JavaScript, CSS and templates live beside it.
+(``beacon_guard.py`` refuses forged or implausible reports); its ``save_overrides`` handler keeps
+per-video choices in the course export. Its JavaScript and template live beside it.
 
 Public API: ``VideoXapiAside``; ``validate_overrides`` and ``store_override`` (per-video settings,
 also edited on the course's xAPI page in Studio).

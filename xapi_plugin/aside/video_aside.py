@@ -1,9 +1,11 @@
 """An XBlock aside for video blocks: per-video xAPI choices in Studio, live playback reports in the LMS.
 
-* Studio (``author_view``, shown on the unit page by the Authoring MFE): course staff switch xAPI
-  tracking off for one video or override its completion thresholds. The choice is kept in the
-  aside's settings-scope fields (exported with the course) and copied to the plugin's
-  ``VideoTrackingOverride`` table, which the tracking-event path reads without an XBlock runtime.
+* Per-video choices: course staff switch xAPI tracking off for one video or override its
+  completion thresholds on the course's xAPI page in Studio (Studio never renders an aside's
+  ``author_view`` for a video: ``VideoBlock`` has no ``has_author_view``). :meth:`save_overrides`
+  keeps a choice in the aside's settings-scope fields (exported with the course) and copies it to
+  the plugin's ``VideoTrackingOverride`` table, which the tracking-event path reads without an
+  XBlock runtime.
 * LMS (``student_view``): a small script reports the page's ``<video>`` element (load, play, pause,
   seek, ended, and the position at the course's beacon interval) to :meth:`beacon`, which checks
   each report (:mod:`xapi_plugin.aside.beacon_guard`) and feeds the same viewing state as the player's
@@ -112,28 +114,7 @@ class VideoXapiAside(XBlockAside):
             return None
         return user_id if user_id > 0 else None
 
-    # -- Studio ----------------------------------------------------------------------------------
-
-    @XBlockAside.aside_for("author_view")
-    def author_view_aside(self, block, context=None) -> Fragment:
-        """The unit page's panel: tracking switch and thresholds for this video."""
-        from xapi_plugin.studio import get_course_settings  # noqa: PLC0415
-
-        course = get_course_settings(self.course_key)
-        html = _render(
-            "author_view.html",
-            tracking_enabled=self.tracking_enabled,
-            video_end_percent=self.video_end_percent,
-            video_end_seconds=self.video_end_seconds,
-            course=course,
-            handler_url=self.runtime.handler_url(self, "save_overrides"),
-            course_page_url=_course_page_url(self.course_key),
-        )
-        fragment = Fragment(html)
-        fragment.add_css(_resource("static/css/video_aside.css"))
-        fragment.add_javascript(_resource("static/js/video_aside_author.js"))
-        fragment.initialize_js("XapiVideoAsideAuthor")
-        return fragment
+    # -- per-video choices ---------------------------------------------------------------------
 
     @strict_json_handler
     def save_overrides(self, data, suffix=""):
@@ -207,15 +188,6 @@ class VideoXapiAside(XBlockAside):
 
 
 # -- helpers (module level, so the tests and the Studio page can use them) ---------------------------
-
-
-def _course_page_url(course_key: str) -> str:
-    from django.urls import NoReverseMatch, reverse  # noqa: PLC0415
-
-    try:
-        return reverse("xapi_plugin:course_settings", args=[course_key])
-    except NoReverseMatch:
-        return ""
 
 
 def validate_overrides(data) -> tuple[dict, list[str]]:
