@@ -50,9 +50,6 @@ class StandInVideoBlock(XBlock):
             'controls width="320" height="240"></video></div>'
         )
 
-    def author_view(self, context=None):
-        return Fragment(f"<p>Video: {self.display_name}</p>")
-
 
 class OpaqueKeyIds(IdReader, IdGenerator):
     """Ids as edx-platform has them: opaque usage keys, ``AsideUsageKeyV2`` for asides."""
