@@ -25,7 +25,11 @@ def serialise_statement(statement: dict) -> str:
     ASCII keeps the stored bytes exact in any database charset (a MySQL ``utf8`` table would
     refuse an emoji in a course name, and lose the statement); JSON readers see the same text.
     """
-    return json.dumps(statement, separators=(",", ":"), ensure_ascii=True)
+    return _ENCODER.encode(statement)
+
+
+# What json.dumps(statement, separators=(",", ":"), ensure_ascii=True) builds on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
 
 
 # Columns written for a new row (the others are nullable or filled later by delivery).

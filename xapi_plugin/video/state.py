@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 
 from xapi_plugin import platform
@@ -391,14 +391,16 @@ def fold_observations(user_id: int, video_key: str):
     from xapi_plugin.video.intake import FoldOutcome  # noqa: PLC0415
 
     observations = queued = 0
-    done: set[str] = set()
-    while True:
-        course_key = (
-            _pending(user_id, video_key).exclude(course_key__in=done).values_list("course_key", flat=True).first()
-        )
-        if course_key is None:
-            return FoldOutcome(observations, queued)
-        done.add(course_key)
+    # The course keys of the pending rows, in the order their first row came (one query; rows of
+    # another course key stored after this are left to the next fold, which their lease brings).
+    course_keys = (
+        _pending(user_id, video_key)
+        .values("course_key")
+        .annotate(first_id=Min("id"))
+        .order_by("first_id")
+        .values_list("course_key", flat=True)
+    )
+    for course_key in list(course_keys):
         found = tracked_video_settings(course_key, video_key)
         identity = None
         if found is not None:
@@ -413,6 +415,7 @@ def fold_observations(user_id: int, video_key: str):
         )
         observations += outcome.observations
         queued += outcome.queued
+    return FoldOutcome(observations, queued)
 
 
 def _close_idle_once(
