@@ -37,3 +37,9 @@ def test_make_demo_uses_the_demo_profile_and_extra():
     demo_deps = re.search(r"^demo: (.*)$", makefile, re.M).group(1).split()
     assert "system-deps" not in demo_deps and "venv" not in demo_deps and "lrs" not in demo_deps
     assert "install-system-deps demo" in makefile and ".[demo]" in makefile
+
+
+def test_the_tests_install_what_mysqlclient_builds_with(tmp_path):
+    # mysqlclient (the `test` extra) compiles against the MariaDB client library on a fresh machine.
+    assert {"gcc", "pkg-config", "libmariadb-dev"} <= _missing_packages("test", tmp_path)
+    assert not {"gcc", "pkg-config", "libmariadb-dev"} & _missing_packages("demo", tmp_path)
