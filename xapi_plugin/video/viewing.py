@@ -279,8 +279,17 @@ class _Step:
         self.obs = obs
         self.settings = settings
         self.intents: list[VideoIntent] = []
+        self._threshold: tuple | None = None  # (length, threshold) last computed
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def threshold(self) -> float | None:
+        """``viewing.threshold(settings)``, computed once per length the viewing has during this step."""
+        length = self.viewing.length
+        cached = self._threshold
+        if cached is None or cached[0] != length:
+            cached = self._threshold = (length, self.viewing.threshold(self.settings))
+        return cached[1]
 
     def clamp(self, value: float | None, default: float) -> float:
         return p.clamp_time(default if value is None else value, self.viewing.length)
@@ -291,8 +300,10 @@ class _Step:
             return
         viewing = self.viewing
         values.setdefault("length", viewing.length)
-        values.setdefault("threshold", viewing.threshold(self.settings))
-        values.setdefault("player", dict(session.player) or None)
+        if "threshold" not in values:
+            values["threshold"] = self.threshold()
+        if "player" not in values:
+            values["player"] = dict(session.player) or None
         self.intents.append(
             VideoIntent(verb=verb, statement_id=ident, timestamp=when, session_id=session.session_id, **values)
         )
@@ -411,7 +422,7 @@ class _Step:
 
     def wall_time_needed(self) -> float:
         """Server time completion needs: the threshold's share of the length at the fastest speed, less slack."""
-        threshold = self.viewing.threshold(self.settings) or 0.0
+        threshold = self.threshold() or 0.0
         return threshold * (self.viewing.length or 0.0) / MAX_PLAYBACK_RATE - WALL_TIME_SLACK
 
     def covered_until(self, session: PageSession, position: float) -> list:
@@ -425,7 +436,7 @@ class _Step:
 
     def completion_position(self, covered, start: float, end: float) -> float | None:
         viewing = self.viewing
-        threshold = viewing.threshold(self.settings)
+        threshold = self.threshold()
         if viewing.completed_at is not None or threshold is None:
             return None
         # Completion needs some watching, even with a threshold of 0.
@@ -447,7 +458,7 @@ class _Step:
     def check_completion(self, session: PageSession, when: datetime) -> None:
         """Completion reached without a stretch (e.g. a lower threshold now): completed at this event."""
         viewing = self.viewing
-        threshold = viewing.threshold(self.settings)
+        threshold = self.threshold()
         if viewing.completed_at is None and threshold is not None and viewing.progress > 0:
             if viewing.progress + 1e-9 >= threshold and viewing.wall_time >= self.wall_time_needed():
                 self.complete(session, when, session.position)
