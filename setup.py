@@ -37,7 +37,10 @@ setup(
             "pytest-django>=4.8",
             "ddt>=1.7",
             "redis>=5",
-            "PyMySQL>=1.1",
+            "PyMySQL>=1.1",  # raw connections in tests; the ORM's fallback driver
+            # The C driver edx-platform uses (Django's MySQL backend); the test host prefers it.
+            # Builds against libmariadb-dev (scripts/install-system-deps test).
+            "mysqlclient>=2.2",
             # Independent xAPI validator (pydantic models). Ralph's server (its cli and lrs extras)
             # pins click<8.2.1, which would hold Celery back at 5.6: xapi_plugin.testing.ralph_lrs
             # installs it into a venv of its own (make ralph).

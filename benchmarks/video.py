@@ -1,9 +1,12 @@
 """Video events: what the learner's request pays, what the worker folds, and how long an event takes to the outbox.
 
-Run: ``.venv/bin/python benchmarks/video.py [events]``. Uses the stand-in LMS on a throw-away
-SQLite file (set ``XAPI_HOST_MYSQL_PORT`` to measure MariaDB instead), a Redis it starts (broker
-and shared cache) and, for the latency, one real Celery worker. Each figure is printed as
-``name=value``; ratios are against baselines measured in the same run:
+Run: ``.venv/bin/python benchmarks/video.py [events] [--mariadb]``. Uses the stand-in LMS on a
+throw-away SQLite file; ``--mariadb`` starts a private MariaDB for the run
+(``xapi_plugin.testing.services.MariaDBServer``), or set ``XAPI_HOST_MYSQL_PORT`` to use one that
+runs. Also starts a Redis (broker and shared cache) and, for the latency, one real Celery worker.
+The MySQL driver is the test host's: ``mysqlclient`` when installed (the ``test`` extra), else
+PyMySQL; ``database_driver`` says which. Each figure is printed as ``name=value``; ratios are
+against baselines measured in the same run:
 
 * ``baseline_celery_publish``: one Celery publish of the same event to Redis per event (what
   event-routing-backends' asynchronous mode pays on the request path);
@@ -15,7 +18,9 @@ Figures:
   mode: dedupe, reading the event, course settings, one INSERT into the intake, the fold task
   queued (one publish per fold run); per-event median and p99 in ms.
 * ``fold``: the worker's side, in this process on one core: leasing rows, viewing state
-  locked/read/written, statements built, outbox rows written.
+  locked/read/written, statements built, outbox rows written (``fold_events_per_s`` and
+  ``fold_us_per_event``; ``fold_vs_state_step``: its share of the pure state machine's rate in
+  the same run, ``fold_vs_celery_publish``: against the publish baseline's rate).
 * ``event_to_outbox``: a real worker running, events sent at a steady pace: received to folded
   (the outbox rows are written in the fold's transaction).
 * ``inline``: the old request path (fold in the request, ``XAPI_VIDEO_INTAKE = "inline"``).
@@ -32,8 +37,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from xapi_plugin.testing.services import CeleryWorker, RedisServer  # noqa: E402
+from xapi_plugin.testing.services import CeleryWorker, MariaDBServer, RedisServer  # noqa: E402
 
+_MARIADB = None
+if "--mariadb" in sys.argv:
+    sys.argv.remove("--mariadb")
+    _MARIADB = MariaDBServer().start()
+    _MARIADB.create_database("xapi_bench")
+    os.environ.update(XAPI_HOST_MYSQL_PORT=str(_MARIADB.port), XAPI_HOST_MYSQL_DB="xapi_bench")
 _REDIS = RedisServer().start()
 os.environ["XAPI_HOST_BROKER_URL"] = _REDIS.url
 os.environ["XAPI_HOST_CACHE_URL"] = _REDIS.url.rsplit("/", 1)[0] + "/1"
@@ -195,7 +206,8 @@ def main(total: int) -> None:
         profile.enable()
     started = time.perf_counter()
     report = intake.fold_pending(time_budget=3600)
-    fold = rate(report["folded"], time.perf_counter() - started)
+    fold_seconds = time.perf_counter() - started
+    fold = rate(report["folded"], fold_seconds)
     if profile is not None:
         import pstats  # noqa: PLC0415
 
@@ -247,8 +259,12 @@ def main(total: int) -> None:
         worker.stop()
     latency_p50, latency_p99 = quantiles(latencies)
 
-    vendor = "mysql" if os.environ.get("XAPI_HOST_MYSQL_PORT") else "sqlite"
+    from django.db import connection  # noqa: PLC0415
+
+    vendor = connection.vendor
+    driver = "sqlite3" if vendor == "sqlite" else type(connection.connection).__module__.split(".")[0]
     print(f"database={vendor}")
+    print(f"database_driver={ {'MySQLdb': 'mysqlclient', 'pymysql': 'PyMySQL'}.get(driver, driver) }")
     print(f"events={len(events)}")
     print(f"statements_per_event={queued / len(events):.2f}")
     print(f"baseline_normalise_events_per_s={baseline:.0f}")
@@ -261,6 +277,8 @@ def main(total: int) -> None:
     print(f"ingest_vs_celery_publish={publish_p50 and ingest_p50 / publish_p50:.3f}")
     print(f"ingest_vs_celery_publish_mean={publish_rate / ingest:.3f}")
     print(f"fold_events_per_s={fold:.0f}")
+    print(f"fold_us_per_event={fold_seconds / report['folded'] * 1e6:.0f}")
+    print(f"fold_vs_state_step={fold / state_step:.3f}")
     print(f"fold_vs_celery_publish={fold / publish_rate:.3f}")
     print(f"inline_ingest_events_per_s={inline_rate:.0f}")
     print(f"inline_ingest_ms_p50={inline_p50:.3f}")
@@ -279,3 +297,5 @@ if __name__ == "__main__":
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 4000)
     finally:
         _REDIS.stop()
+        if _MARIADB is not None:
+            _MARIADB.stop()

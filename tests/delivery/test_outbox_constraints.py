@@ -38,6 +38,15 @@ def _check_constraints(no_schedule) -> None:
         with pytest.raises((DataError, IntegrityError)), transaction.atomic():
             enqueue([make_statement()], connection_id=connection.pk, course_key="x" * 300, user_id=1)
     assert OutboxStatement.objects.count() == 2
+    # Inside a transaction (as producers write): a duplicate met halfway leaves the transaction
+    # usable; what was written before it and the new rows commit together.
+    first, second = make_statement(), make_statement()
+    with transaction.atomic():
+        assert enqueue([first], connection_id=connection.pk, course_key="c", user_id=1) == 1
+        assert enqueue([first, second, statement], connection_id=connection.pk, course_key="c", user_id=1) == 1
+        assert enqueue([make_statement()], connection_id=connection.pk, course_key="c", user_id=1) == 1
+    assert OutboxStatement.objects.count() == 5
+    assert OutboxStatement.objects.filter(statement_id__in=[first["id"], second["id"]]).count() == 2
 
 
 @pytest.fixture

@@ -14,20 +14,25 @@ def _digest(parts) -> bytes:
     return hashlib.sha256(NAMESPACE.bytes + text.encode("utf-8")).digest()
 
 
+def _hyphenated(digest: bytes, version: str) -> str:
+    """The first 16 bytes of ``digest`` as a UUID string with ``version`` and the RFC 4122 variant set.
+
+    What ``str(uuid.UUID(bytes=...))`` gives after setting those bits, without building the UUID
+    (this runs for every statement).
+    """
+    text = digest[:16].hex()
+    variant = "89ab"[int(text[16], 16) & 0x3]
+    return f"{text[:8]}-{text[8:12]}-{version}{text[13:16]}-{variant}{text[17:20]}-{text[20:32]}"
+
+
 def deterministic_uuid(*parts) -> str:
     """A name-based UUID (version 5 layout, SHA-256 digest) of ``parts``, hyphenated."""
-    raw = bytearray(_digest(parts)[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x50
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))
+    return _hyphenated(_digest(parts), "5")
 
 
 def deterministic_uuid4_shaped(*parts) -> str:
     """Like :func:`deterministic_uuid`, with version 4 bits: the Video Profile's session id must look like v4."""
-    raw = bytearray(_digest(parts)[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return str(uuid.UUID(bytes=bytes(raw)))
+    return _hyphenated(_digest(parts), "4")
 
 
 def statement_id(*parts) -> str:

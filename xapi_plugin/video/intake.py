@@ -203,11 +203,15 @@ class FoldOutcome:
     queued: int
 
 
-def fold_learner_video(user_id: int, video_key: str) -> FoldOutcome:
-    """Fold every unfolded observation of one learner and video, in event order (one transaction)."""
+def fold_learner_video(user_id: int, video_key: str, shared: dict | None = None) -> FoldOutcome:
+    """Fold every unfolded observation of one learner and video, in event order (one transaction).
+
+    ``shared``: settings already read for the other keys of the same claimed batch (see
+    ``state.fold_observations``).
+    """
     from xapi_plugin.video.state import fold_observations  # noqa: PLC0415
 
-    return fold_observations(user_id, video_key)
+    return fold_observations(user_id, video_key, shared)
 
 
 def claim_keys(size: int, now: datetime | None = None) -> list[tuple[int, str]]:
@@ -252,9 +256,12 @@ def fold_pending(batch_size: int = 500, time_budget: float = 30.0, linger: float
             continue
         if keys:
             last_work = time.monotonic()
+        # The course's and the video's settings and the video's length are read once per batch
+        # (many learners watch the same video): a change is seen by the next batch, within a second or so.
+        shared: dict = {}
         for user_id, video_key in keys:
             try:
-                outcome = fold_learner_video(user_id, video_key)
+                outcome = fold_learner_video(user_id, video_key, shared)
             except Exception:  # noqa: BLE001 - one bad state must not stop the others; its rows stay pending
                 failed += 1
                 metrics.increment(metrics.FOLD_FAILED)

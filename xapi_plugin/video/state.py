@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 
 from xapi_plugin import platform
@@ -381,38 +381,52 @@ def _fold_once(
     return FoldOutcome(len(folded_ids), outcome.queued)
 
 
-def fold_observations(user_id: int, video_key: str):
+def fold_observations(user_id: int, video_key: str, shared: dict | None = None):
     """Fold every unfolded intake row of one learner and video into the viewing state, in event order.
 
     One transaction per course key the rows name (in practice one): the state row is locked,
     the rows read, stepped through in event order, the state saved, the statements queued and
     the rows marked folded, all or nothing. Returns a ``FoldOutcome`` (rows folded, statements queued).
+    ``shared``: a dict the caller keeps for one batch of keys, so that the course's and the
+    video's settings and the video's length are read once for all of them (None: read here).
     """
     from xapi_plugin.video.intake import FoldOutcome  # noqa: PLC0415
 
+    shared = {} if shared is None else shared
+
+    def once(key: tuple, read: Callable):
+        if key not in shared:
+            shared[key] = read()
+        return shared[key]
+
     observations = queued = 0
-    done: set[str] = set()
-    while True:
-        course_key = (
-            _pending(user_id, video_key).exclude(course_key__in=done).values_list("course_key", flat=True).first()
-        )
-        if course_key is None:
-            return FoldOutcome(observations, queued)
-        done.add(course_key)
-        found = tracked_video_settings(course_key, video_key)
+    # The course keys of the pending rows, in the order their first row came (one query; rows of
+    # another course key stored after this are left to the next fold, which their lease brings).
+    course_keys = (
+        _pending(user_id, video_key)
+        .values("course_key")
+        .annotate(first_id=Min("id"))
+        .order_by("first_id")
+        .values_list("course_key", flat=True)
+    )
+    for course_key in list(course_keys):
+        found = once(("settings", course_key, video_key), lambda: tracked_video_settings(course_key, video_key))  # noqa: B023
         identity = None
         if found is not None:
             try:
                 identity = get_learner_identity(user_id, course_key, found[0])
             except LearnerRetired:
                 identity = None
-        # The server's length (edx-val), read once per fold outside the transaction: it wins over the browser's.
-        server_length = platform.get_video_duration(video_key) if identity is not None else None
+        # The server's length (edx-val), read once per batch outside the transaction: it wins over the browser's.
+        server_length = None
+        if identity is not None:
+            server_length = once(("length", video_key), lambda: platform.get_video_duration(video_key))  # noqa: B023
         outcome = _with_retries(
             lambda: _fold_once(user_id, video_key, course_key, found, identity, server_length)  # noqa: B023
         )
         observations += outcome.observations
         queued += outcome.queued
+    return FoldOutcome(observations, queued)
 
 
 def _close_idle_once(

@@ -178,6 +178,8 @@ class Viewing:
     # The union of ``segments`` as last computed, and of which list, length and segment count:
     # a fold steps through hundreds of observations and the closed segments rarely change.
     _union: tuple | None = field(default=None, compare=False, repr=False)
+    # ``played-segments`` text of ``segments`` as last formatted, with the same key: (list, count, text).
+    _closed_text: tuple | None = field(default=None, compare=False, repr=False)
 
     def open_segments(self) -> list:
         """The segments still playing on open pages, in the order they began."""
@@ -199,12 +201,40 @@ class Viewing:
         snapping are idempotent), so only the closed part is remembered, while the list is the
         same object with as many entries (segments are only ever appended or the list replaced).
         """
-        union = self._union
-        if union is None or union[0] is not self.segments or union[1] != len(self.segments) or union[2] != self.length:
-            union = (self.segments, len(self.segments), self.length, p.merge_segments(self.segments, self.length))
+        union, segments = self._union, self.segments
+        if union is None or union[0] is not segments or union[1] != len(segments) or union[2] != self.length:
+            if union is not None and union[0] is segments and union[1] < len(segments) and union[2] == self.length:
+                # Segments appended since: merged into the remembered union (same set, far fewer pairs).
+                merged = p.merge_segments([*union[3], *segments[union[1] :]], self.length)
+            else:
+                merged = p.merge_segments(segments, self.length)
+            union = (segments, len(segments), self.length, merged)
             self._union = union
         opened = self.open_segments()
         return p.merge_segments([*union[3], *opened], self.length) if opened else list(union[3])
+
+    def played_segments_text(self) -> str:
+        """``progress.format_played_segments(self.all_segments())``, formatting each closed segment once.
+
+        Closed segments are only appended (or the list replaced), so the text of those already
+        formatted is kept, keyed like :meth:`covered`'s union, and only new ones are added to it.
+        """
+        cached, segments = self._closed_text, self.segments
+        count = len(segments)
+        if cached is not None and cached[0] is segments and cached[1] == count:
+            text = cached[2]
+        else:
+            if cached is not None and cached[0] is segments and cached[1] < count:
+                added = p.format_played_segments(segments[cached[1] :])
+                text = f"{cached[2]}[,]{added}" if cached[2] else added
+            else:
+                text = p.format_played_segments(segments)
+            self._closed_text = (segments, count, text)
+        opened = self.open_segments()
+        if not opened:
+            return text
+        opened_text = p.format_played_segments(opened)
+        return f"{text}[,]{opened_text}" if text else opened_text
 
     def covered_progress(self) -> float:
         """``progress.compute_progress(self.all_segments(), self.length)``, from :meth:`covered`."""
@@ -249,8 +279,17 @@ class _Step:
         self.obs = obs
         self.settings = settings
         self.intents: list[VideoIntent] = []
+        self._threshold: tuple | None = None  # (length, threshold) last computed
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def threshold(self) -> float | None:
+        """``viewing.threshold(settings)``, computed once per length the viewing has during this step."""
+        length = self.viewing.length
+        cached = self._threshold
+        if cached is None or cached[0] != length:
+            cached = self._threshold = (length, self.viewing.threshold(self.settings))
+        return cached[1]
 
     def clamp(self, value: float | None, default: float) -> float:
         return p.clamp_time(default if value is None else value, self.viewing.length)
@@ -261,8 +300,10 @@ class _Step:
             return
         viewing = self.viewing
         values.setdefault("length", viewing.length)
-        values.setdefault("threshold", viewing.threshold(self.settings))
-        values.setdefault("player", dict(session.player) or None)
+        if "threshold" not in values:
+            values["threshold"] = self.threshold()
+        if "player" not in values:
+            values["player"] = dict(session.player) or None
         self.intents.append(
             VideoIntent(verb=verb, statement_id=ident, timestamp=when, session_id=session.session_id, **values)
         )
@@ -271,7 +312,7 @@ class _Step:
         viewing = self.viewing
         return {
             "progress": viewing.progress,
-            "played_segments": p.format_played_segments(viewing.all_segments()),
+            "played_segments": viewing.played_segments_text(),
             "played_time": viewing.played_time,
         }
 
@@ -381,7 +422,7 @@ class _Step:
 
     def wall_time_needed(self) -> float:
         """Server time completion needs: the threshold's share of the length at the fastest speed, less slack."""
-        threshold = self.viewing.threshold(self.settings) or 0.0
+        threshold = self.threshold() or 0.0
         return threshold * (self.viewing.length or 0.0) / MAX_PLAYBACK_RATE - WALL_TIME_SLACK
 
     def covered_until(self, session: PageSession, position: float) -> list:
@@ -395,7 +436,7 @@ class _Step:
 
     def completion_position(self, covered, start: float, end: float) -> float | None:
         viewing = self.viewing
-        threshold = viewing.threshold(self.settings)
+        threshold = self.threshold()
         if viewing.completed_at is not None or threshold is None:
             return None
         # Completion needs some watching, even with a threshold of 0.
@@ -417,7 +458,7 @@ class _Step:
     def check_completion(self, session: PageSession, when: datetime) -> None:
         """Completion reached without a stretch (e.g. a lower threshold now): completed at this event."""
         viewing = self.viewing
-        threshold = viewing.threshold(self.settings)
+        threshold = self.threshold()
         if viewing.completed_at is None and threshold is not None and viewing.progress > 0:
             if viewing.progress + 1e-9 >= threshold and viewing.wall_time >= self.wall_time_needed():
                 self.complete(session, when, session.position)
