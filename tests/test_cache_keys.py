@@ -53,7 +53,7 @@ def _built_keys(value: str) -> list[str]:
         tasks._QUEUED_KEY.format(2**63),
         course_settings._GENERATION_KEY,
         routing_targets._GENERATION_KEY,
-        video_intake._QUEUED_KEY,
+        video_intake.FOLD_QUEUE.flag_key,
         platform._duration_cache_key(value),
         f"xapi_aside:allowance:{2**63}",  # allow_report's key: the learner's integer id
         *(metrics._PREFIX + name for name in metrics.COUNTERS),
@@ -96,7 +96,6 @@ KNOWN_CALL_KEYS = {
         "_guard_keys(user_id, video_key, page_key)[0]",
         "key",
     },
-    "video/intake.py": {"_QUEUED_KEY"},
     "video/live_playback.py": {"_key(user_id, video_key)"},
     "video/overrides.py": {"key", "_cache_key(video_key)"},
     "intake/leases.py": {"self.flag_key"},

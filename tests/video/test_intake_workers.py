@@ -46,10 +46,10 @@ def intake_host(real_host, settings):  # noqa: F811 - the fixture imported above
         model.objects.all().delete()
     get_user_model().objects.filter(id__gte=9000).delete()
     tracking._handler.cache_clear()
-    # This process's cache is its own (locmem): a "fold queued" flag a previous test set (its
-    # publish may even have failed) would keep this test's requests from queueing a fold.
+    # A "fold queued" flag a previous test left (its publish may even have failed) would keep this
+    # test's requests from queueing a fold: start from none.
     cache.clear()
-    intake._flag_seen[0] = float("-inf")
+    intake.FOLD_QUEUE.forget()
     lrs = LRSConnection(
         name="LRS",
         endpoint="http://127.0.0.1:9/xAPI",

@@ -10,7 +10,8 @@ The learner's request only stores what it received: video observations go to the
 (``xapi_plugin.video``), course signals and the other tracking families to the event intake
 (``event_intake.py``: ``store_event``, one INSERT), which a Celery worker
 (``tasks.fold_event_intake``) reports in event order per learner and course. ``leases.py`` holds
-what both intakes' workers share (row leases, one queued fold at a time). ``replay_files`` feeds
+what both intakes' workers share (row leases, one queued fold at a time: ``FoldQueue``,
+``lease_pending_keys``, ``lease_period``, ``latency_quantiles``). ``replay_files`` feeds
 old tracking logs straight to the handlers (``xapi_replay``).
 
 Public API: ``TrackingEvent``, ``event_fingerprint`` (never raises), ``MalformedEvent``,
@@ -36,6 +37,10 @@ _EXPORTS = {
     "fold_pending_events": "event_intake",
     "event_intake_summary": "event_intake",
     "retry_failed_events": "event_intake",
+    "FoldQueue": "leases",
+    "lease_pending_keys": "leases",
+    "lease_period": "leases",
+    "latency_quantiles": "leases",
     "ReplayFilter": "replay",
     "ReplayReport": "replay",
     "parse_time": "replay",

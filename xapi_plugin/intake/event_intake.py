@@ -297,7 +297,7 @@ def retry_failed_events(course_key: str | None = None, dry_run: bool = False) ->
 
 def claim_keys(size: int, now: datetime | None = None) -> list[tuple[int, str]]:
     """Lease up to ``size`` pending rows (oldest first); the learner-and-course keys they belong to."""
-    return leases.claim_keys(_model(), ("user_id", "course_key"), size, now)
+    return leases.lease_pending_keys(_model(), ("user_id", "course_key"), size, now)
 
 
 def fold_pending_events(batch_size: int = 500, time_budget: float = 30.0, linger: float = 0.0) -> dict:

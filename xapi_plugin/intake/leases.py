@@ -1,7 +1,7 @@
 """What every intake table's worker side shares: leasing pending rows, and queueing one fold at a time.
 
 An intake table holds rows the learner's request stored (``folded_at`` empty) until a worker
-folds them. :func:`claim_keys` leases a batch of pending rows with ``SELECT ... FOR UPDATE SKIP
+folds them. :func:`lease_pending_keys` leases a batch of pending rows with ``SELECT ... FOR UPDATE SKIP
 LOCKED`` (two workers never lease the same row; a dead worker's lease lapses) and returns the
 keys (learner and video, learner and course...) whose rows the worker then folds, key by key, in
 event order. :class:`FoldQueue` publishes the fold task at most once per run: a cache flag says
@@ -28,12 +28,12 @@ _CLAIM_RETRIES = 5
 LOCAL_GUARD = 0.25
 
 
-def lease() -> timedelta:
+def lease_period() -> timedelta:
     """How long a worker holds rows: a batch folds in well under a second; a dead worker's rows come back after this."""
     return timedelta(seconds=max(5.0, min(60.0, 2.0 * float(get_setting("XAPI_SWEEP_INTERVAL")))))
 
 
-def claim_keys(model, key_fields: tuple[str, ...], size: int, now: datetime | None = None) -> list[tuple]:
+def lease_pending_keys(model, key_fields: tuple[str, ...], size: int, now: datetime | None = None) -> list[tuple]:
     """Lease up to ``size`` pending rows of ``model`` (oldest first); the distinct ``key_fields`` tuples they hold."""
     now = now or timezone.now()
     for attempt in range(_CLAIM_RETRIES):
@@ -49,7 +49,7 @@ def claim_keys(model, key_fields: tuple[str, ...], size: int, now: datetime | No
                 # The same conditions again: without row locks (SQLite) this keeps a row from two leases.
                 model.objects.filter(id__in=[row[0] for row in rows], folded_at__isnull=True).exclude(
                     claimed_until__gt=now
-                ).update(claimed_until=now + lease())
+                ).update(claimed_until=now + lease_period())
             return list(dict.fromkeys(row[1:] for row in rows))
         except OperationalError:
             if attempt == _CLAIM_RETRIES - 1:

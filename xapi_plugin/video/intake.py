@@ -31,32 +31,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.core.cache import cache
-from django.db import OperationalError, connections, router, transaction
+from django.db import connections, router, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from xapi_plugin.core import metrics
 from xapi_plugin.core.conf import get_setting
+from xapi_plugin.intake import FoldQueue, latency_quantiles, lease_pending_keys, lease_period
 from xapi_plugin.video.viewing import Observation
 
 log = logging.getLogger(__name__)
 
 INLINE = "inline"
 WORKER = "worker"
-_QUEUED_KEY = "xapi_plugin:video-fold-queued"
-#: Seconds a web process trusts the "fold queued" flag it last saw (must stay well below LINGER).
-LOCAL_GUARD = 0.25
-#: Seconds a fold task keeps claiming after its last work, before giving its worker back.
+#: Seconds a fold task queued by requests keeps claiming after its last work, before giving its
+#: worker back (beat's periodic run does not linger).
 LINGER = 1.0
 _POLL = 0.05
-_flag_seen = [float("-inf")]  # monotonic time this process last saw the flag (a list: module state)
-_CLAIM_RETRIES = 5
+FOLD_QUEUE = FoldQueue(
+    "xapi_plugin:video-fold-queued", "xapi_plugin.video.tasks.fold_video_intake", "video intake", LINGER
+)
 
 
 def lease() -> timedelta:
-    """How long a worker holds rows: a batch folds in well under a second; a dead worker's rows come back after this."""
-    return timedelta(seconds=max(5.0, min(60.0, 2.0 * float(get_setting("XAPI_SWEEP_INTERVAL")))))
+    """How long a worker holds rows (the same lease as every intake table's)."""
+    return lease_period()
 
 
 _COLUMNS = ("user_id", "course_key", "video_key", "source_id", "event_at", "received_at", "observation")
@@ -154,42 +153,20 @@ def submit_observation(obs: Observation) -> int:
 
 
 def schedule_fold() -> None:
-    """Queue the fold task unless one is queued and not started yet. Never raises (the beat run catches up).
+    """Queue the fold task unless one is queued and not started yet (worker mode). Never raises.
 
-    A web process that saw the "queued" flag less than :data:`LOCAL_GUARD` seconds ago skips even
-    the cache round trip: the task behind that flag had not started then, and a fold task keeps
-    claiming for :data:`LINGER` seconds after its last work, so it claims after this row committed.
+    A web process that saw the "queued" flag less than a quarter second ago skips even the cache
+    round trip: a fold task queued by requests keeps claiming for :data:`LINGER` seconds after its
+    last work, so it claims after this row committed (``xapi_plugin.intake.FoldQueue``).
     """
-    from xapi_plugin.video.tasks import fold_video_intake  # noqa: PLC0415
-
     if intake_mode() == INLINE:
         return
-    now = time.monotonic()
-    if now - _flag_seen[0] < LOCAL_GUARD:
-        return
-    try:
-        fresh = cache.add(_QUEUED_KEY, 1, timeout=max(5, int(get_setting("XAPI_SWEEP_INTERVAL"))))
-    except Exception:  # noqa: BLE001 - no cache: publish anyway, an extra task folds nothing
-        fresh = True
-    _flag_seen[0] = now
-    if not fresh:
-        return
-    try:
-        queue = get_setting("XAPI_CELERY_QUEUE")
-        # One publish attempt: this runs after the learner's request committed.
-        fold_video_intake.apply_async(
-            retry=True, retry_policy={"max_retries": 0}, **({"queue": queue} if queue else {})
-        )
-    except Exception:  # noqa: BLE001 - never fail the learner's request over the broker
-        log.warning("could not queue the video intake fold; the periodic run will fold the observations")
+    FOLD_QUEUE.schedule()
 
 
 def fold_task_started() -> None:
     """The fold task began: later observations must queue a new one."""
-    try:
-        cache.delete(_QUEUED_KEY)
-    except Exception:  # noqa: BLE001
-        log.debug("no cache to clear the video fold flag in")
+    FOLD_QUEUE.started()
 
 
 # -- the worker side ---------------------------------------------------------------------------------
@@ -218,27 +195,7 @@ def claim_keys(size: int, now: datetime | None = None) -> list[tuple[int, str]]:
     """Lease up to ``size`` pending rows (oldest first); the learner-and-video keys they belong to."""
     from xapi_plugin.models import VideoIntake  # noqa: PLC0415
 
-    now = now or timezone.now()
-    for attempt in range(_CLAIM_RETRIES):
-        try:
-            with transaction.atomic():
-                pending = VideoIntake.objects.filter(folded_at__isnull=True).exclude(claimed_until__gt=now)
-                pending = pending.order_by("received_at", "id")
-                if connections[router.db_for_write(VideoIntake)].features.has_select_for_update_skip_locked:
-                    pending = pending.select_for_update(skip_locked=True)
-                rows = list(pending.values_list("id", "user_id", "video_key")[:size])
-                if not rows:
-                    return []
-                # The same conditions again: without row locks (SQLite) this keeps a row from two leases.
-                VideoIntake.objects.filter(id__in=[row[0] for row in rows], folded_at__isnull=True).exclude(
-                    claimed_until__gt=now
-                ).update(claimed_until=now + lease())
-            return list(dict.fromkeys((user_id, video_key) for _, user_id, video_key in rows))
-        except OperationalError:
-            if attempt == _CLAIM_RETRIES - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    return []
+    return lease_pending_keys(VideoIntake, ("user_id", "video_key"), size, now)
 
 
 def fold_pending(batch_size: int = 500, time_budget: float = 30.0, linger: float = 0.0) -> dict:
@@ -304,15 +261,12 @@ def intake_summary(now: datetime | None = None) -> IntakeSummary:
         .order_by("-folded_at")
         .values_list("received_at", "folded_at")[:RECENT]
     )
-    latencies = sorted(max(0.0, (folded - received).total_seconds()) for received, folded in recent)
-
-    def quantile(share: float) -> float | None:
-        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] if latencies else None
+    median, p95 = latency_quantiles(recent)
 
     return IntakeSummary(
         pending=pending.count(),
         oldest_pending_age=(now - oldest) if oldest else None,
-        folded_recently=len(latencies),
-        median_fold_latency=quantile(0.5),
-        p95_fold_latency=quantile(0.95),
+        folded_recently=len(recent),
+        median_fold_latency=median,
+        p95_fold_latency=p95,
     )

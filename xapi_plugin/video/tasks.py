@@ -29,10 +29,14 @@ def close_idle_sessions() -> int:
 @shared_task(
     acks_late=True, reject_on_worker_lost=True, ignore_result=True, name="xapi_plugin.video.tasks.fold_video_intake"
 )
-def fold_video_intake() -> dict:
-    """Fold pending video observations into the viewing state; re-queue if time ran out first."""
+def fold_video_intake(linger: float = 0.0) -> dict:
+    """Fold pending video observations into the viewing state; re-queue if time ran out first.
+
+    ``linger``: seconds to keep claiming new rows after the last ones (runs the requests queue
+    linger; beat's periodic run does not).
+    """
     intake.fold_task_started()
-    report = intake.fold_pending(time_budget=FOLD_TIME_BUDGET, linger=intake.LINGER)
+    report = intake.fold_pending(time_budget=FOLD_TIME_BUDGET, linger=min(float(linger), 5.0))
     if report["more"]:
         intake.schedule_fold()
     return report
