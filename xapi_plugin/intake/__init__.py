@@ -10,9 +10,10 @@ The learner's request only stores what it received: video observations go to the
 (``xapi_plugin.video``), course signals and the other tracking families to the event intake
 (``event_intake.py``: ``store_event``, one INSERT), which a Celery worker
 (``tasks.fold_event_intake``) reports in event order per learner and course. ``leases.py`` holds
-what both intakes' workers share (row leases, one queued fold at a time: ``FoldQueue``,
-``lease_pending_keys``, ``lease_period``, ``latency_quantiles``). ``replay_files`` feeds
-old tracking logs straight to the handlers (``xapi_replay``).
+what both intakes share: the request's one ``INSERT`` (``insert_ignore_sql``), one queued fold at
+a time (``FoldQueue``), row leases (``lease_pending_keys``, ``lease_period``), the fold loop
+(``fold_for``) and latency figures (``latency_quantiles``). ``replay_files`` feeds old tracking
+logs straight to the handlers (``xapi_replay``).
 
 Public API: ``TrackingEvent``, ``event_fingerprint`` (never raises), ``MalformedEvent``,
 ``normalise_event``, ``ingest_tracking_event``, the event intake (``store_event``,
@@ -41,6 +42,8 @@ _EXPORTS = {
     "lease_pending_keys": "leases",
     "lease_period": "leases",
     "latency_quantiles": "leases",
+    "fold_for": "leases",
+    "insert_ignore_sql": "leases",
     "ReplayFilter": "replay",
     "ReplayReport": "replay",
     "parse_time": "replay",

@@ -31,10 +31,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache as memoize
-from functools import lru_cache
 
 from django.db import connections, router, transaction
-from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -132,16 +130,8 @@ def _model():
     return EventIntake
 
 
-@lru_cache(maxsize=8)
 def _insert_sql(alias: str, vendor: str) -> str:
-    """``INSERT ... IGNORE`` of one intake row in the database's dialect (cached: runs per event)."""
-    database, meta = connections[alias], _model()._meta
-    fields = [meta.get_field(name) for name in _COLUMNS]
-    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
-    insert = database.ops.insert_statement(on_conflict=OnConflict.IGNORE)
-    suffix = database.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    values = ", ".join(["%s"] * len(fields))
-    return f"{insert} {database.ops.quote_name(meta.db_table)} ({columns}) VALUES ({values}){suffix}"
+    return leases.insert_ignore_sql(_model(), _COLUMNS, alias, vendor)
 
 
 def store_event(kind: str, *, source_id: str, user_id: int, course_key: str, event_at: datetime, payload: dict) -> bool:
@@ -188,9 +178,7 @@ def _report(row: StoredEvent) -> str:
         _reporter(row.kind)(row)
     except MalformedEvent as exc:  # MalformedSignal too
         metrics.increment(metrics.SKIPPED_EVENTS)
-        log_bad_event_once(
-            logging.WARNING, row.source_id, "xapi: skipped %s %s: %s", row.name, row.source_id, exc
-        )
+        log_bad_event_once(logging.WARNING, row.source_id, "xapi: skipped %s %s: %s", row.name, row.source_id, exc)
         return SKIPPED
     except LearnerRetired:
         metrics.increment(metrics.SKIPPED_EVENTS)

@@ -26,18 +26,23 @@ With ``XAPI_VIDEO_INTAKE = "inline"`` the request folds its own learner-and-vide
 
 import json
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from django.db import connections, router, transaction
-from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from xapi_plugin.core import metrics
 from xapi_plugin.core.conf import get_setting
-from xapi_plugin.intake import FoldQueue, latency_quantiles, lease_pending_keys, lease_period
+from xapi_plugin.core.snapshot import remembered
+from xapi_plugin.intake import (
+    FoldQueue,
+    fold_for,
+    insert_ignore_sql,
+    latency_quantiles,
+    lease_pending_keys,
+    lease_period,
+)
 from xapi_plugin.video.viewing import Observation
 
 log = logging.getLogger(__name__)
@@ -98,19 +103,10 @@ def observation_from_row(user_id: int, course_key: str, video_key: str, source_i
     )
 
 
-@lru_cache(maxsize=8)
 def _insert_sql(alias: str, vendor: str) -> str:
-    """``INSERT ... IGNORE`` of one intake row in the database's dialect (cached: runs per event)."""
     from xapi_plugin.models import VideoIntake  # noqa: PLC0415
 
-    database = connections[alias]
-    meta = VideoIntake._meta
-    fields = [meta.get_field(name) for name in _COLUMNS]
-    columns = ", ".join(database.ops.quote_name(field.column) for field in fields)
-    insert = database.ops.insert_statement(on_conflict=OnConflict.IGNORE)
-    suffix = database.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    values = ", ".join(["%s"] * len(fields))
-    return f"{insert} {database.ops.quote_name(meta.db_table)} ({columns}) VALUES ({values}){suffix}"
+    return insert_ignore_sql(VideoIntake, _COLUMNS, alias, vendor)
 
 
 def intake_mode() -> str:
@@ -204,32 +200,24 @@ def fold_pending(batch_size: int = 500, time_budget: float = 30.0, linger: float
     With ``linger``, keeps looking for new rows (every 50 ms) until ``linger`` seconds pass without
     any. Returns counts; ``more`` is True when it stopped with rows still pending (the task re-queues).
     """
-    started = last_work = time.monotonic()
-    folded = queued = failed = 0
-    while True:
-        keys = claim_keys(batch_size)
-        if not keys and time.monotonic() - last_work < linger and time.monotonic() - started < time_budget:
-            time.sleep(_POLL)
-            continue
-        if keys:
-            last_work = time.monotonic()
-        # The course's and the video's settings and the video's length are read once per batch
-        # (many learners watch the same video): a change is seen by the next batch, within a second or so.
-        shared: dict = {}
-        for user_id, video_key in keys:
-            try:
-                outcome = fold_learner_video(user_id, video_key, shared)
-            except Exception:  # noqa: BLE001 - one bad state must not stop the others; its rows stay pending
-                failed += 1
-                metrics.increment(metrics.FOLD_FAILED)
-                log.exception("could not fold the video observations of one learner and video (user %s)", user_id)
-                continue
-            folded += outcome.observations
-            queued += outcome.queued
-        if not keys:
-            return {"folded": folded, "queued": queued, "failed": failed, "more": False}
-        if time.monotonic() - started > time_budget:
-            return {"folded": folded, "queued": queued, "failed": failed, "more": True}
+    counts = {"queued": 0, "failed": 0}
+
+    def fold_key(user_id: int, video_key: str) -> int:
+        # The course's and the video's settings and the video's length are read once per batch (many
+        # learners watch the same video): one dict per configuration snapshot, i.e. per leased batch.
+        shared = remembered("video-fold-batch", dict)
+        try:
+            outcome = fold_learner_video(user_id, video_key, shared)
+        except Exception:  # noqa: BLE001 - one bad state must not stop the others; its rows stay pending
+            counts["failed"] += 1
+            metrics.increment(metrics.FOLD_FAILED)
+            log.exception("could not fold the video observations of one learner and video (user %s)", user_id)
+            return 0
+        counts["queued"] += outcome.queued
+        return outcome.observations
+
+    report = fold_for(claim_keys, fold_key, batch_size=batch_size, time_budget=time_budget, linger=linger, poll=_POLL)
+    return {**report, **counts}
 
 
 # -- reporting -------------------------------------------------------------------------------------
