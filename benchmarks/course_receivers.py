@@ -32,13 +32,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from xapi_plugin.testing.services import CeleryWorker, RedisServer  # noqa: E402
+from xapi_plugin.testing.services import RedisServer  # noqa: E402
 
 _REDIS = RedisServer().start()
 os.environ["XAPI_HOST_BROKER_URL"] = _REDIS.url
 os.environ["XAPI_HOST_CACHE_URL"] = _REDIS.url.rsplit("/", 1)[0] + "/1"
 
-from stand_in import start_stand_in_lms  # noqa: E402  (benchmarks/ is on sys.path when run)
+from stand_in import start_bench_worker, start_stand_in_lms  # noqa: E402  (benchmarks/ is on sys.path when run)
 
 _DB_DIR = start_stand_in_lms("course-receivers")
 
@@ -211,17 +211,7 @@ def main(calls: int) -> None:
 
     # Event to outbox with a real worker running, events sent at a steady pace.
     cache.clear()
-    database = {key: value for key, value in os.environ.items() if key.startswith("XAPI_HOST_")}
-    worker = CeleryWorker(
-        "tests.host.celery_app",
-        name="bench",
-        env={
-            **database,
-            "DJANGO_SETTINGS_MODULE": "tests.host.lms_settings",
-            "XAPI_HOST_SETTINGS_JSON": json.dumps({"XAPI_EVENT_INTAKE": "worker"}),
-        },
-        cwd=str(Path(__file__).resolve().parent.parent),
-    ).start()
+    worker = start_bench_worker(XAPI_EVENT_INTAKE="worker")
     try:
         paced_from = EventIntake.objects.order_by("-id").values_list("id", flat=True).first()
         for n in range(min(calls, 600)):

@@ -22,3 +22,25 @@ def start_stand_in_lms(name: str) -> tempfile.TemporaryDirectory:
 
     django.setup()
     return folder
+
+
+def start_bench_worker(**settings):
+    """One real Celery worker of the stand-in host (solo pool) on this run's database, broker and cache.
+
+    ``settings`` are Django setting overrides for the worker (e.g. ``XAPI_VIDEO_INTAKE="worker"``).
+    """
+    import json  # noqa: PLC0415
+
+    from xapi_plugin.testing.services import CeleryWorker  # noqa: PLC0415
+
+    host = {key: value for key, value in os.environ.items() if key.startswith("XAPI_HOST_")}
+    return CeleryWorker(
+        "tests.host.celery_app",
+        name="bench",
+        env={
+            **host,
+            "DJANGO_SETTINGS_MODULE": "tests.host.lms_settings",
+            "XAPI_HOST_SETTINGS_JSON": json.dumps(settings),
+        },
+        cwd=str(ROOT),
+    ).start()

@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from xapi_plugin.testing.services import CeleryWorker, MariaDBServer, RedisServer  # noqa: E402
+from xapi_plugin.testing.services import MariaDBServer, RedisServer  # noqa: E402
 
 _MARIADB = None
 if "--mariadb" in sys.argv:
@@ -49,7 +49,7 @@ _REDIS = RedisServer().start()
 os.environ["XAPI_HOST_BROKER_URL"] = _REDIS.url
 os.environ["XAPI_HOST_CACHE_URL"] = _REDIS.url.rsplit("/", 1)[0] + "/1"
 
-from stand_in import start_stand_in_lms  # noqa: E402  (benchmarks/ is on sys.path when run)
+from stand_in import start_bench_worker, start_stand_in_lms  # noqa: E402  (benchmarks/ is on sys.path when run)
 
 _DB_DIR = start_stand_in_lms("video")
 
@@ -226,17 +226,7 @@ def main(total: int) -> None:
     # Event to outbox with a real worker running, events sent at a steady pace.
     django_settings.XAPI_VIDEO_INTAKE = "worker"
     cache.clear()
-    database = {key: value for key, value in os.environ.items() if key.startswith("XAPI_HOST_")}
-    worker = CeleryWorker(
-        "tests.host.celery_app",
-        name="bench",
-        env={
-            **database,
-            "DJANGO_SETTINGS_MODULE": "tests.host.lms_settings",
-            "XAPI_HOST_SETTINGS_JSON": json.dumps({"XAPI_VIDEO_INTAKE": "worker"}),
-        },
-        cwd=str(Path(__file__).resolve().parent.parent),
-    ).start()
+    worker = start_bench_worker(XAPI_VIDEO_INTAKE="worker")
     try:
         paced = interleaved(2 * learners + 1)[:600]
         before = VideoIntake.objects.filter(folded_at__isnull=False).count()
