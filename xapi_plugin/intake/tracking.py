@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from functools import cache as memoize
 from django.utils.module_loading import import_string
 
 from xapi_plugin.core import metrics
+from xapi_plugin.core.snapshot import ProcessMemo
 from xapi_plugin.privacy import LearnerRetired
 
 log = logging.getLogger(__name__)
@@ -350,8 +350,7 @@ def _stored_learner(event: TrackingEvent) -> int | None:
     return event.user_id
 
 
-_filter_memo: dict[tuple[str, str], tuple[float, bool]] = {}
-_FILTER_MEMO_MAX = 4096
+_filter_memo = ProcessMemo(seconds=FILTER_MEMO_SECONDS, size=4096)
 
 
 def _course_wants(handler: str, course_key: str | None) -> bool:
@@ -361,15 +360,7 @@ def _course_wants(handler: str, course_key: str | None) -> bool:
     path = COURSE_FILTERS.get(handler)
     if path is None or course_key is None or intake_mode() != WORKER:
         return True
-    now = time.monotonic()
-    found = _filter_memo.get((path, course_key))
-    if found is not None and found[0] > now:
-        return found[1]
-    wanted = bool(_handler(path)(course_key))
-    if len(_filter_memo) >= _FILTER_MEMO_MAX:
-        _filter_memo.clear()
-    _filter_memo[path, course_key] = (now + FILTER_MEMO_SECONDS, wanted)
-    return wanted
+    return bool(_filter_memo.get((path, course_key), lambda: _handler(path)(course_key)))
 
 
 def forget_course_filters() -> None:

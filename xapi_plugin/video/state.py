@@ -26,6 +26,7 @@ from xapi_plugin import platform
 from xapi_plugin.core import metrics
 from xapi_plugin.core.conf import lms_root_url
 from xapi_plugin.core.constants import StatementFamily
+from xapi_plugin.core.snapshot import ProcessMemo
 from xapi_plugin.privacy import LearnerIdentity, LearnerRetired, get_learner_identity
 from xapi_plugin.routing import course_receives, queue_statements, routing_settings
 from xapi_plugin.statements import block_activity_id, course_activity, language_tag
@@ -223,26 +224,16 @@ def tracked_video_settings(course_key: str, video_key: str) -> tuple[CourseXapiS
 # Request path, worker mode: each web process remembers a video's settings this long (the
 # worker re-reads them when it folds, so a course switched off stops at once; one switched on
 # starts storing within this time). Saves the cache round trips on every player event.
-_MEMO_SECONDS = 2.0
-_MEMO_MAX = 10_000
-_memo: dict[tuple[str, str], tuple[float, tuple | None]] = {}
+_settings_memo = ProcessMemo(seconds=2.0, size=10_000)
 
 
 def _tracked_video_settings_memoised(course_key: str, video_key: str):
-    now = time.monotonic()
-    found = _memo.get((course_key, video_key))
-    if found is not None and found[0] > now:
-        return found[1]
-    value = tracked_video_settings(course_key, video_key)
-    if len(_memo) >= _MEMO_MAX:
-        _memo.clear()
-    _memo[course_key, video_key] = (now + _MEMO_SECONDS, value)
-    return value
+    return _settings_memo.get((course_key, video_key), lambda: tracked_video_settings(course_key, video_key))
 
 
 def forget_memoised_settings() -> None:
     """Drop this process's remembered video settings (tests)."""
-    _memo.clear()
+    _settings_memo.clear()
 
 
 def record_player_observation(obs: Observation) -> ObservationOutcome:
