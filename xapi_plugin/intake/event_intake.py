@@ -187,10 +187,9 @@ def _report(row: StoredEvent) -> str:
     return REPORTED
 
 
-def _pending_rows(user_id: int, course_key: str, lock: bool) -> list[StoredEvent]:
+def _locked_pending_rows(user_id: int, course_key: str) -> list[StoredEvent]:
     rows = _model().objects.filter(user_id=user_id, course_key=course_key, folded_at__isnull=True)
-    if lock:
-        rows = rows.select_for_update()
+    rows = rows.select_for_update()
     return [
         StoredEvent(kind, source_id, user_id, course_key, event_at, json.loads(payload))
         for kind, source_id, event_at, payload in rows.order_by("event_at", "id").values_list(
@@ -211,7 +210,7 @@ def fold_learner_course(user_id: int, course_key: str) -> int:
     try:
         with transaction.atomic(using=alias):
             outcomes: dict[str, list[str]] = {}
-            for row in _pending_rows(user_id, course_key, lock=True):
+            for row in _locked_pending_rows(user_id, course_key):
                 current = row
                 outcomes.setdefault(_report(row), []).append(row.source_id)
             current = None

@@ -220,6 +220,15 @@ class TrackingEvent:
         return None
 
     @property
+    def time(self) -> datetime:
+        """When the event happened, timezone-aware (UTC when the log gives no zone); MalformedEvent if unreadable."""
+        try:
+            value = datetime.fromisoformat(self.timestamp.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise MalformedEvent("timestamp is not ISO 8601") from exc
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    @property
     def fingerprint(self) -> str:
         """Stable id of this event: name, user, time and data. Logged instead of the event itself."""
         return event_fingerprint([self.name, self.context.get("user_id"), self.timestamp, self.data])
@@ -383,7 +392,7 @@ def _store(event: TrackingEvent, handler: str) -> None:
         source_id=event.fingerprint,
         user_id=user_id,
         course_key=course_key or "",
-        event_at=_event_time(event.timestamp),
+        event_at=event.time,
         payload={
             "name": event.name,
             "timestamp": event.timestamp,
@@ -391,15 +400,6 @@ def _store(event: TrackingEvent, handler: str) -> None:
             "context": {key: event.context[key] for key in STORED_CONTEXT if key in event.context},
         },
     )
-
-
-def _event_time(timestamp: str) -> datetime:
-    """The event's time for ordering; an unreadable one is malformed."""
-    try:
-        value = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise MalformedEvent("timestamp is not ISO 8601") from exc
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def report_stored_tracking_event(stored) -> None:

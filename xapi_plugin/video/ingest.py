@@ -8,7 +8,6 @@ are the business of :func:`xapi_plugin.video.state.record_player_observation`.
 import hashlib
 import math
 import re
-from datetime import UTC, datetime
 from functools import lru_cache
 
 from opaque_keys import InvalidKeyError
@@ -72,14 +71,6 @@ def _number(data: dict, *names: str) -> float | None:
             raise MalformedEvent(f"{name} is beyond 24 hours")
         return number
     return None
-
-
-def _timestamp(event: TrackingEvent) -> datetime:
-    try:
-        value = datetime.fromisoformat(event.timestamp.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise MalformedEvent("timestamp is not ISO 8601") from exc
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def video_usage_key(course_key: str, video_id) -> str:
@@ -151,7 +142,7 @@ def observation_from_event(event: TrackingEvent) -> Observation | None:
         course_key=str(course_key),
         video_key=video_usage_key(str(course_key), data.get("id")),
         kind=kind,
-        timestamp=_timestamp(event),
+        timestamp=event.time,
         page_key=page_key(event.context),
         source_id=event.fingerprint,
         position=position,
